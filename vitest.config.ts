@@ -1,0 +1,35 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
+import { defineConfig } from 'vitest/config'
+
+// Two projects: "workers" runs inside workerd (the Worker, the core, the Durable Object
+// store); "node" runs what only exists on Node (the sync job, the Node server, real clients).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                MESHDOH_PUSH_TOKENS: 'test-token,east-1=east-token',
+                MESHDOH_VIEWS: JSON.stringify({
+                  'vm-bookinfo': { namespace: 'bookinfo', cluster: 'east-1' },
+                }),
+              },
+            },
+          }),
+        ],
+        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/node/**', 'test/sync/**'] },
+      },
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts', 'test/sync/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+})
