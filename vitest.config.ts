@@ -13,6 +13,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 MESHDOH_PUSH_TOKENS: 'test-token,east-1=east-token',
+                MESHDOH_FRESHNESS_SECONDS: '0.001',
                 MESHDOH_VIEWS: JSON.stringify({
                   'vm-bookinfo': { namespace: 'bookinfo', cluster: 'east-1' },
                 }),

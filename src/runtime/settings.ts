@@ -3,14 +3,9 @@
  * Parsing fails loudly at start: a resolver with a typo in its views must not serve.
  */
 import { z } from 'zod'
+import type { View } from '../registry/views.ts'
 
-export interface View {
-  id: string
-  namespace?: string
-  cluster?: string
-  search: string[]
-  autoAllocatedVIPs: boolean
-}
+export { EMPTY_VIEW, type View } from '../registry/views.ts'
 
 export interface PushToken {
   /** The cluster the token may push to; undefined for every cluster. */
@@ -38,9 +33,6 @@ const viewSchema = z.object({
   search: z.array(z.string().min(1)).default([]),
   autoAllocatedVIPs: z.boolean().default(true),
 })
-
-/** The view used by `/dns-query` and `/resolve`: no namespace, no cluster, no search list. */
-export const EMPTY_VIEW: View = Object.freeze({ id: '', search: [], autoAllocatedVIPs: true })
 
 export class SettingsError extends Error {}
 

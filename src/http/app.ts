@@ -1,0 +1,93 @@
+/**
+ * The meshdoh HTTP surface as one Hono app, for every runtime: DoH, JSON, views, snapshot
+ * push. Runtimes pass in their store and settings (createApp), nothing else.
+ */
+import { Hono, type Context } from 'hono'
+import { RegistryHolder } from '../registry/holder.ts'
+import { EMPTY_VIEW, type View } from '../registry/views.ts'
+import type { Settings } from '../runtime/settings.ts'
+import type { SnapshotStore } from '../store/store.ts'
+import { findView } from './auth.ts'
+import { dohGet, dohPost } from './doh.ts'
+import { answerJson } from './resolve.ts'
+import { Resolver, type Upstream } from './resolver.ts'
+import { deleteSnapshot, listSnapshots, putSnapshot, type SnapshotRoutesDeps } from './snapshots.ts'
+
+export interface AppDeps {
+  store: SnapshotStore
+  settings: Settings
+  now?: () => Date
+  upstream?: Upstream
+  onError?: (error: unknown) => void
+}
+
+export interface MeshdohApp {
+  app: Hono
+  holder: RegistryHolder
+}
+
+type ViewHandler = (c: Context, resolver: Resolver, view: View) => Promise<Response>
+
+export function createMeshdoh(deps: AppDeps): MeshdohApp {
+  const { settings, store } = deps
+  const now = deps.now ?? (() => new Date())
+  const holder = new RegistryHolder(store, {
+    defaultDomain: settings.defaultDomain,
+    freshnessMs: settings.freshnessSeconds * 1000,
+    now: () => now().getTime(),
+    onError: deps.onError,
+  })
+  const resolver = new Resolver(holder, deps.upstream, deps.onError)
+  const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, changed: () => holder.invalidate() }
+  const app = new Hono()
+
+  const anonymous = (handler: ViewHandler) => async (c: Context) => {
+    if (!settings.anonymous) return c.json({ error: 'anonymous queries are disabled; use your view URL' }, 401)
+    return handler(c, resolver, EMPTY_VIEW)
+  }
+  const viewed = (handler: ViewHandler) => async (c: Context) => {
+    const view = await findView(settings.views, c.req.param('view') ?? '')
+    if (view === undefined) return c.json({ error: 'unknown view' }, 404)
+    return handler(c, resolver, view)
+  }
+  const notAllowed = (allow: string) => (c: Context) =>
+    c.json({ error: 'method not allowed' }, 405, { Allow: allow })
+
+  app.get('/dns-query', anonymous(dohGet))
+  app.post('/dns-query', anonymous(dohPost))
+  app.all('/dns-query', notAllowed('GET, POST'))
+  app.get('/resolve', anonymous(answerJson))
+  app.all('/resolve', notAllowed('GET'))
+  app.get('/v/:view/dns-query', viewed(dohGet))
+  app.post('/v/:view/dns-query', viewed(dohPost))
+  app.all('/v/:view/dns-query', notAllowed('GET, POST'))
+  app.get('/v/:view/resolve', viewed(answerJson))
+  app.all('/v/:view/resolve', notAllowed('GET'))
+
+  app.get('/v1/snapshots', (c) => listSnapshots(c, snapshotDeps))
+  app.all('/v1/snapshots', notAllowed('GET'))
+  app.put('/v1/snapshots/:cluster', (c) => putSnapshot(c, snapshotDeps))
+  app.delete('/v1/snapshots/:cluster', (c) => deleteSnapshot(c, snapshotDeps))
+  app.all('/v1/snapshots/:cluster', notAllowed('PUT, DELETE'))
+
+  app.get('/healthz', async (c) => {
+    const registry = await holder.current()
+    return c.json({ status: 'ok', ready: registry.ready })
+  })
+  app.get('/readyz', async (c) => {
+    const registry = await holder.current()
+    return c.json({ ready: registry.ready }, registry.ready ? 200 : 503)
+  })
+
+  app.notFound((c) => c.json({ error: 'not found' }, 404))
+  app.onError((error, c) => {
+    deps.onError?.(error)
+    return c.json({ error: 'internal error' }, 500)
+  })
+  return { app, holder }
+}
+
+/** The app alone, for runtimes that need nothing else. */
+export function createApp(deps: AppDeps): Hono {
+  return createMeshdoh(deps).app
+}

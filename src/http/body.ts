@@ -1,0 +1,39 @@
+/** Reading request bodies with a size limit, gzip included: a small bomb must not exhaust memory. */
+
+export type BodyResult = { ok: true; bytes: Uint8Array } | { ok: false; status: 400 | 413; error: string }
+
+async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promise<BodyResult> {
+  const reader = stream.getReader()
+  const parts: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined)
+      return { ok: false, status: 413, error: `body larger than ${limit} bytes` }
+    }
+    parts.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const part of parts) {
+    bytes.set(part, offset)
+    offset += part.byteLength
+  }
+  return { ok: true, bytes }
+}
+
+/** The body of `request`, at most `limit` bytes after decompression. */
+export async function readBody(request: Request, limit: number, gzip = false): Promise<BodyResult> {
+  const declared = Number(request.headers.get('content-length') ?? NaN)
+  if (declared > limit) return { ok: false, status: 413, error: `body larger than ${limit} bytes` }
+  if (request.body === null) return { ok: true, bytes: new Uint8Array(0) }
+  if (!gzip) return collect(request.body, limit)
+  try {
+    return await collect(request.body.pipeThrough(new DecompressionStream('gzip')), limit)
+  } catch {
+    return { ok: false, status: 400, error: 'body is not valid gzip' }
+  }
+}

@@ -1,0 +1,80 @@
+/** Snapshot push and status (snapshot-v1.md): every status code the contract lists. */
+import type { Context } from 'hono'
+import { countNames } from '../registry/compile.ts'
+import { parseSnapshot } from '../registry/validate.ts'
+import type { Settings } from '../runtime/settings.ts'
+import type { SnapshotStore, StoredSnapshot } from '../store/store.ts'
+import { mayPush } from './auth.ts'
+import { readBody } from './body.ts'
+
+export interface SnapshotRoutesDeps {
+  store: SnapshotStore
+  settings: Settings
+  /** Told after the store changed, so this isolate serves the change at once. */
+  changed: () => void
+  now: () => Date
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function unauthorized(c: Context): Response {
+  return c.json({ error: 'missing or invalid push token' }, 401, { 'WWW-Authenticate': 'Bearer realm="meshdoh"' })
+}
+
+export async function putSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
+  const cluster = c.req.param('cluster') ?? ''
+  if (!(await mayPush(deps.settings.pushTokens, c.req.header('authorization'), cluster))) return unauthorized(c)
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    return c.json({ error: 'Content-Type must be application/json' }, 415)
+  }
+  const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase()
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    return c.json({ error: `unsupported Content-Encoding "${encoding}"; use gzip or none` }, 415)
+  }
+  const body = await readBody(c.req.raw, deps.settings.maxSnapshotBytes, encoding === 'gzip')
+  if (!body.ok) return c.json({ error: body.error, ...(body.status === 400 ? { path: '' } : {}) }, body.status)
+
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body.bytes))
+  } catch (error) {
+    return c.json({ error: `not valid JSON: ${error instanceof Error ? error.message : 'parse error'}`, path: '' }, 400)
+  }
+  const parsed = parseSnapshot(value, cluster)
+  if (!parsed.ok) return c.json({ error: parsed.error, path: parsed.path }, 400)
+
+  const snapshot = parsed.snapshot
+  const record: StoredSnapshot = {
+    cluster,
+    revision: snapshot.revision,
+    generatedAt: snapshot.generatedAt,
+    receivedAt: deps.now().toISOString(),
+    names: countNames(snapshot),
+    digest: await sha256Hex(body.bytes),
+    document: JSON.stringify(snapshot),
+  }
+  const outcome = await deps.store.put(record)
+  if (outcome.status === 'stale') {
+    return c.json({ error: `revision ${snapshot.revision} is not newer than the held revision`, current: outcome.current }, 409)
+  }
+  if (outcome.status === 'stored') deps.changed()
+  const { revision, names } = outcome.summary
+  return c.json({ cluster, revision, names }, 200)
+}
+
+export async function listSnapshots(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
+  const list = await deps.store.list()
+  return c.json(list.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)), 200, { 'Cache-Control': 'no-store' })
+}
+
+export async function deleteSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
+  const cluster = c.req.param('cluster') ?? ''
+  if (!(await mayPush(deps.settings.pushTokens, c.req.header('authorization'), cluster))) return unauthorized(c)
+  if (!(await deps.store.delete(cluster))) return c.json({ error: `no snapshot held for cluster "${cluster}"` }, 404)
+  deps.changed()
+  return c.json({ cluster, deleted: true }, 200)
+}

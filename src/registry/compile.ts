@@ -1,0 +1,247 @@
+/**
+ * Compiles the held snapshots into one immutable Registry, once per revision (Istio
+ * BuildNameTable). Linear in the size of the snapshots: every name is written once, and its
+ * ancestors inside the zone once each.
+ */
+import { canonicalIp, isIPv6, parseCidr, reverseZoneOf } from '../dns/ip.ts'
+import { dashedIpName, isAtOrBelow, normalizeName } from '../dns/names.ts'
+import type { Endpoint, Snapshot } from './schema.ts'
+import type {
+  Addresses,
+  EndpointRecord,
+  EntryRecord,
+  NameNode,
+  PtrRecord,
+  ReverseZoneRecord,
+  ServiceRecord,
+  ZoneRecord,
+} from './records.ts'
+import { Registry } from './registry.ts'
+import { shareVisibility, visibilityOf, type Visibility } from './visibility.ts'
+
+export interface CompileOptions {
+  defaultDomain: string
+}
+
+function addAddress(into: Addresses, text: string): void {
+  const ip = canonicalIp(text.replace(/\/(32|128)$/, ''))
+  if (ip === undefined) return
+  const list = isIPv6(ip) ? into.v6 : into.v4
+  if (!list.includes(ip)) list.push(ip)
+}
+
+function addressesOf(texts: Iterable<string>): Addresses {
+  const out: Addresses = { v4: [], v6: [] }
+  for (const text of texts) addAddress(out, text)
+  return out
+}
+
+function serialOf(generatedAt: string): number {
+  const seconds = Math.floor(Date.parse(generatedAt) / 1000)
+  return Number.isFinite(seconds) ? seconds % 2 ** 32 : 0
+}
+
+function parentOf(name: string): string | undefined {
+  const dot = name.indexOf('.')
+  return dot < 0 ? undefined : name.slice(dot + 1)
+}
+
+class Builder {
+  readonly names = new Map<string, NameNode>()
+  readonly wildcards = new Map<string, EntryRecord[]>()
+  readonly ptrs = new Map<string, PtrRecord[]>()
+  readonly zones = new Map<string, ZoneRecord>()
+  readonly reverseZones: ReverseZoneRecord[] = []
+
+  node(name: string): NameNode {
+    let node = this.names.get(name)
+    if (node === undefined) {
+      node = {}
+      this.names.set(name, node)
+    }
+    return node
+  }
+
+  zoneOf(name: string): string | undefined {
+    for (let n: string | undefined = name; n !== undefined; n = parentOf(n)) if (this.zones.has(n)) return n
+    return undefined
+  }
+
+  /** Makes every ancestor of `name` inside its zone an empty non-terminal for `visibility`. */
+  ancestors(name: string, visibility: Visibility): void {
+    const zone = this.zoneOf(name)
+    if (zone === undefined) return
+    for (let n = parentOf(name); n !== undefined && n !== zone && isAtOrBelow(n, zone); n = parentOf(n)) {
+      const node = this.node(n)
+      node.below ??= { star: false, namespaces: new Set() }
+      shareVisibility(node.below, visibility)
+    }
+  }
+
+  ptr(ip: string, record: PtrRecord): void {
+    const list = this.ptrs.get(ip)
+    if (list === undefined) this.ptrs.set(ip, [record])
+    else if (!list.some((p) => p.target === record.target && p.cluster === record.cluster)) list.push(record)
+  }
+
+  zone(snapshot: Snapshot): void {
+    const name = normalizeName(snapshot.clusterDomain)
+    const serial = serialOf(snapshot.generatedAt)
+    const zone = this.zones.get(name)
+    if (zone === undefined) this.zones.set(name, { name, ttl: snapshot.ttl, serial })
+    else {
+      zone.ttl = Math.min(zone.ttl, snapshot.ttl)
+      zone.serial = Math.max(zone.serial, serial)
+    }
+    for (const always of [name, `svc.${name}`, `pod.${name}`, `dns.${name}`, `ns.dns.${name}`]) {
+      this.node(always).always = true
+    }
+    this.node(`dns-version.${name}`).schemaVersion = true
+    for (const namespace of snapshot.namespaces ?? []) this.node(`${namespace}.svc.${name}`).always = true
+    for (const text of snapshot.serviceCIDRs ?? []) {
+      const cidr = parseCidr(text)
+      if (cidr === undefined) continue
+      this.reverseZones.push({ zone: reverseZoneOf(cidr), ...cidr, ttl: snapshot.ttl, serial })
+    }
+  }
+
+  services(snapshot: Snapshot): void {
+    const domain = normalizeName(snapshot.clusterDomain)
+    for (const service of snapshot.services) {
+      const fqdn = `${service.name}.${service.namespace}.svc.${domain}`
+      const kind = service.externalName ? 'external' : service.clusterIPs.length > 0 ? 'cluster-ip' : 'headless'
+      const record: ServiceRecord = {
+        kind,
+        cluster: snapshot.cluster,
+        namespace: service.namespace,
+        name: service.name,
+        fqdn,
+        domain,
+        ttl: snapshot.ttl,
+        visibility: visibilityOf(service.exportTo, service.namespace),
+        addresses: kind === 'cluster-ip' ? addressesOf(service.clusterIPs) : { v4: [], v6: [] },
+        ports: service.ports.map((p) => ({ name: p.name.toLowerCase(), port: p.port, protocol: protocolOf(p.protocol) })),
+        endpointLabels: [],
+        externalName: service.externalName ? normalizeName(service.externalName) : undefined,
+      }
+      ;(this.node(fqdn).services ??= []).push(record)
+      this.ancestors(fqdn, record.visibility)
+      if (kind === 'cluster-ip') {
+        for (const ip of [...record.addresses.v4, ...record.addresses.v6]) {
+          this.ptr(ip, { target: fqdn, cluster: snapshot.cluster, visibility: record.visibility, ttl: snapshot.ttl, rank: 0 })
+        }
+      }
+      if (kind === 'headless') this.endpoints(record, service.endpoints)
+    }
+  }
+
+  /** R4.2, R4.3: one name per hostname (all its endpoints' addresses), one per address otherwise. */
+  endpoints(service: ServiceRecord, endpoints: Endpoint[]): void {
+    const byLabel = new Map<string, EndpointRecord>()
+    for (const endpoint of endpoints) {
+      for (const address of endpoint.addresses) addAddress(service.addresses, address)
+      const labels = endpoint.hostname
+        ? [[endpoint.hostname, endpoint.addresses] as const]
+        : endpoint.addresses.map((a) => [dashedIpName(a), [a]] as const)
+      for (const [label, addresses] of labels) {
+        let record = byLabel.get(label)
+        if (record === undefined) {
+          record = { service, label, fromHostname: endpoint.hostname !== undefined, addresses: { v4: [], v6: [] } }
+          byLabel.set(label, record)
+          service.endpointLabels.push(label)
+        }
+        for (const address of addresses) addAddress(record.addresses, address)
+      }
+    }
+    for (const record of byLabel.values()) {
+      const name = `${record.label}.${service.fqdn}`
+      ;(this.node(name).endpoints ??= []).push(record)
+      for (const ip of [...record.addresses.v4, ...record.addresses.v6]) {
+        this.ptr(ip, { target: name, cluster: service.cluster, visibility: service.visibility, ttl: service.ttl, rank: 1 })
+      }
+    }
+  }
+
+  serviceEntries(snapshot: Snapshot): void {
+    for (const entry of snapshot.serviceEntries) {
+      const visibility = visibilityOf(entry.exportTo, entry.namespace)
+      const vips = addressesOf(entry.addresses.filter((a) => !a.includes('/') || /\/(32|128)$/.test(a)))
+      const endpoints = addressesOf(entry.endpoints.flatMap((e) => e.addresses))
+      const perHost = new Map<string, string[]>()
+      for (const [host, ips] of Object.entries(entry.hostAddresses ?? {})) perHost.set(normalizeName(host), ips)
+      for (const rawHost of entry.hosts) {
+        const host = normalizeName(rawHost)
+        const record: EntryRecord = {
+          cluster: snapshot.cluster,
+          namespace: entry.namespace,
+          name: entry.name,
+          host,
+          ttl: snapshot.ttl,
+          visibility,
+          vips,
+          hostVips: addressesOf(perHost.get(host) ?? []),
+          endpoints,
+        }
+        if (host.startsWith('*.')) {
+          const suffix = host.slice(2)
+          const list = this.wildcards.get(suffix)
+          if (list === undefined) this.wildcards.set(suffix, [record])
+          else list.push(record)
+          this.ancestors(host, visibility)
+          continue
+        }
+        ;(this.node(host).entries ??= []).push(record)
+        this.ancestors(host, visibility)
+        for (const [ips, auto] of [[vips, false], [record.hostVips, true]] as const) {
+          for (const ip of [...ips.v4, ...ips.v6]) {
+            this.ptr(ip, { target: host, cluster: snapshot.cluster, visibility, ttl: snapshot.ttl, rank: 2, entry: record, auto })
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Port protocols are TCP, UDP or SCTP; ServiceEntry protocols (HTTP, GRPC, TLS...) are TCP. */
+function protocolOf(protocol: string): string {
+  const lower = protocol.toLowerCase()
+  return lower === 'udp' || lower === 'sctp' ? lower : 'tcp'
+}
+
+/** Compiles snapshots (any order) into a Registry; clusters are taken in name order (R17.2). */
+export function compileRegistry(snapshots: readonly Snapshot[], options: CompileOptions): Registry {
+  const sorted = [...snapshots].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0))
+  const builder = new Builder()
+  for (const snapshot of sorted) builder.zone(snapshot)
+  for (const snapshot of sorted) {
+    builder.services(snapshot)
+    builder.serviceEntries(snapshot)
+  }
+  return new Registry({
+    names: builder.names,
+    wildcards: builder.wildcards,
+    ptrs: builder.ptrs,
+    zones: builder.zones,
+    reverseZones: builder.reverseZones,
+    defaultDomain: normalizeName(options.defaultDomain),
+    clusters: sorted.map((s) => ({ cluster: s.cluster, domain: normalizeName(s.clusterDomain) })),
+  })
+}
+
+/** How many names a snapshot publishes: the `names` of a push answer and of /v1/snapshots. */
+export function countNames(snapshot: Snapshot): number {
+  let names = 0
+  for (const service of snapshot.services) {
+    names += 1
+    if (service.clusterIPs.length > 0 || service.externalName) continue
+    const labels = new Set<string>()
+    for (const e of service.endpoints) {
+      if (e.hostname) labels.add(e.hostname)
+      else for (const a of e.addresses) labels.add(dashedIpName(a))
+    }
+    names += labels.size
+  }
+  for (const entry of snapshot.serviceEntries) names += entry.hosts.length
+  return names
+}
+

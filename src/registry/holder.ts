@@ -1,0 +1,71 @@
+/**
+ * Holds the compiled registry of one isolate or process: compiled once per revision and
+ * swapped as one reference (Istio UpdateLookupTable), so a query never sees half of one
+ * revision and half of another. The store is asked whether anything changed at most once
+ * per freshness interval; the hot path otherwise touches no storage.
+ */
+import { compileRegistry } from './compile.ts'
+import { Registry } from './registry.ts'
+import type { Snapshot } from './schema.ts'
+
+/** What the holder reads; every snapshot store has this shape. */
+export interface SnapshotSource {
+  stamp(): Promise<string>
+  load(): Promise<{ stamp: string; snapshots: Array<{ document: string }> }>
+}
+
+export interface HolderOptions {
+  defaultDomain: string
+  freshnessMs: number
+  now?: () => number
+  /** Told when the store cannot be read; the last compiled registry keeps serving. */
+  onError?: (error: unknown) => void
+}
+
+export class RegistryHolder {
+  #registry: Registry
+  #stamp: string | undefined
+  #checkedAt = -Infinity
+  #refresh: Promise<Registry> | undefined
+  /** How many times a registry was compiled: once per revision, never per query. */
+  compiles = 0
+
+  constructor(
+    private readonly source: SnapshotSource,
+    private readonly options: HolderOptions
+  ) {
+    this.#registry = compileRegistry([], { defaultDomain: options.defaultDomain })
+  }
+
+  /** The registry to answer from: the held one, re-checked when the freshness interval passed. */
+  current(): Registry | Promise<Registry> {
+    const now = (this.options.now ?? Date.now)()
+    if (now - this.#checkedAt < this.options.freshnessMs) return this.#registry
+    this.#refresh ??= this.#check(now).finally(() => (this.#refresh = undefined))
+    return this.#refresh
+  }
+
+  /** Makes the next `current()` ask the store: after a push or delete in this isolate. */
+  invalidate(): void {
+    this.#checkedAt = -Infinity
+  }
+
+  async #check(now: number): Promise<Registry> {
+    try {
+      const stamp = await this.source.stamp()
+      if (stamp !== this.#stamp) {
+        const contents = await this.source.load()
+        if (contents.stamp !== this.#stamp) {
+          const snapshots = contents.snapshots.map((s) => JSON.parse(s.document) as Snapshot)
+          this.#registry = compileRegistry(snapshots, { defaultDomain: this.options.defaultDomain })
+          this.#stamp = contents.stamp
+          this.compiles++
+        }
+      }
+      this.#checkedAt = now
+    } catch (error) {
+      this.options.onError?.(error)
+    }
+    return this.#registry
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * A compiled, immutable registry: every held snapshot's names, keyed for O(labels) lookups.
+ * `forView` binds it to a client; the decision order itself lives in view-lookup.ts.
+ */
+import type { NameLookup, NegativeSoa } from '../dns/lookup.ts'
+import type { EntryRecord, NameNode, PtrRecord, ReverseZoneRecord, ZoneRecord } from './records.ts'
+import { soaFor } from './found.ts'
+import { ViewLookup } from './view-lookup.ts'
+import type { View } from './views.ts'
+
+export interface RegistryData {
+  names: Map<string, NameNode>
+  wildcards: Map<string, EntryRecord[]>
+  ptrs: Map<string, PtrRecord[]>
+  zones: Map<string, ZoneRecord>
+  reverseZones: ReverseZoneRecord[]
+  defaultDomain: string
+  /** Held snapshots in name order, with their cluster domains. */
+  clusters: Array<{ cluster: string; domain: string }>
+}
+
+export class Registry {
+  readonly #soas = new Map<string, NegativeSoa>()
+
+  constructor(readonly data: RegistryData) {
+    for (const zone of data.zones.values()) this.#soas.set(zone.name, soaFor(zone.name, zone.ttl, zone.serial))
+  }
+
+  /** Whether any snapshot is held (R2.6). */
+  get ready(): boolean {
+    return this.data.clusters.length > 0
+  }
+
+  /** The zone `name` is at or under: its longest suffix that is a cluster domain. */
+  zoneOf(name: string): string | undefined {
+    const zones = this.data.zones
+    if (zones.has(name)) return name
+    for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+      const suffix = name.slice(dot + 1)
+      if (zones.has(suffix)) return suffix
+    }
+    return undefined
+  }
+
+  soa(zone: string): NegativeSoa {
+    return this.#soas.get(zone)!
+  }
+
+  /** R2.4: the view cluster's domain, else the configured default. */
+  domainOf(view: View): string {
+    const held = this.data.clusters.find((c) => c.cluster === view.cluster)
+    return held?.domain ?? this.data.defaultDomain
+  }
+
+  forView(view: View): NameLookup {
+    return new ViewLookup(this, view)
+  }
+}

@@ -1,0 +1,13 @@
+/** The view: what meshdoh knows about the client that asks (views.md). */
+export interface View {
+  id: string
+  namespace?: string
+  cluster?: string
+  /** The client's resolv.conf search list, normalised; only the first entry is used (R16.2). */
+  search: string[]
+  /** Whether the client's sidecar intercepts auto-allocated ServiceEntry VIPs (R13.7). */
+  autoAllocatedVIPs: boolean
+}
+
+/** The view of `/dns-query` and `/resolve`: no namespace, no cluster, no search list. */
+export const EMPTY_VIEW: View = Object.freeze({ id: '', search: [], autoAllocatedVIPs: true })
