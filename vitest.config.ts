@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
+import views from './test/fixtures/views.json' with { type: 'json' }
 
 // Two projects: "workers" runs inside workerd (the Worker, the core, the Durable Object
 // store); "node" runs what only exists on Node (the sync job, the Node server, real clients).
@@ -14,9 +15,7 @@ export default defineConfig({
               bindings: {
                 MESHDOH_PUSH_TOKENS: 'test-token,east-1=east-token',
                 MESHDOH_FRESHNESS_SECONDS: '0.001',
-                MESHDOH_VIEWS: JSON.stringify({
-                  'vm-bookinfo': { namespace: 'bookinfo', cluster: 'east-1' },
-                }),
+                MESHDOH_VIEWS: JSON.stringify(views),
               },
             },
           }),

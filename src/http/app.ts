@@ -10,7 +10,7 @@ import type { SnapshotStore } from '../store/store.ts'
 import { findView } from './auth.ts'
 import { dohGet, dohPost } from './doh.ts'
 import { answerJson } from './resolve.ts'
-import { Resolver, type Upstream } from './resolver.ts'
+import { Resolver, type AppEvents, type Upstream } from './resolver.ts'
 import { deleteSnapshot, listSnapshots, putSnapshot, type SnapshotRoutesDeps } from './snapshots.ts'
 
 export interface AppDeps {
@@ -18,7 +18,7 @@ export interface AppDeps {
   settings: Settings
   now?: () => Date
   upstream?: Upstream
-  onError?: (error: unknown) => void
+  events?: AppEvents
 }
 
 export interface MeshdohApp {
@@ -31,14 +31,15 @@ type ViewHandler = (c: Context, resolver: Resolver, view: View) => Promise<Respo
 export function createMeshdoh(deps: AppDeps): MeshdohApp {
   const { settings, store } = deps
   const now = deps.now ?? (() => new Date())
+  const events = deps.events ?? {}
   const holder = new RegistryHolder(store, {
     defaultDomain: settings.defaultDomain,
     freshnessMs: settings.freshnessSeconds * 1000,
     now: () => now().getTime(),
-    onError: deps.onError,
+    onError: (error) => events.error?.(error),
   })
-  const resolver = new Resolver(holder, deps.upstream, deps.onError)
-  const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, changed: () => holder.invalidate() }
+  const resolver = new Resolver(holder, deps.upstream, events)
+  const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, events, changed: () => holder.invalidate() }
   const app = new Hono()
 
   const anonymous = (handler: ViewHandler) => async (c: Context) => {
@@ -81,7 +82,7 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
 
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   app.onError((error, c) => {
-    deps.onError?.(error)
+    events.error?.(error)
     return c.json({ error: 'internal error' }, 500)
   })
   return { app, holder }

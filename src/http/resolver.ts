@@ -10,21 +10,35 @@ import type { View } from '../registry/views.ts'
 
 export type Upstream = (question: Question) => Promise<Answer | undefined>
 
+/** Hooks for metrics: a runtime may count queries and pushes; the core never logs per query. */
+export interface AppEvents {
+  query?(event: { view: View; type: number; rcode: number; seconds: number }): void
+  push?(event: { cluster: string; status: number; outcome: string }): void
+  error?(error: unknown): void
+}
+
 export class Resolver {
   constructor(
     private readonly holder: RegistryHolder,
     private readonly upstream?: Upstream,
-    private readonly onError?: (error: unknown) => void
+    private readonly events: AppEvents = {}
   ) {}
 
   async answer(question: Question, view: View): Promise<Answer> {
+    const started = performance.now()
+    const answer = await this.answerSafely(question, view)
+    this.events.query?.({ view, type: question.type, rcode: answer.rcode, seconds: (performance.now() - started) / 1000 })
+    return answer
+  }
+
+  private async answerSafely(question: Question, view: View): Promise<Answer> {
     try {
       const registry = await this.holder.current()
       const { answer, unowned } = answerQuestion(registry.forView(view), question)
       if (unowned === undefined || this.upstream === undefined) return answer
       return await this.finishUpstream(question, answer, unowned)
     } catch (error) {
-      this.onError?.(error)
+      this.events.error?.(error)
       return { ...emptyAnswer(Rcode.SERVFAIL), extendedError: { code: EdeCode.OTHER, text: 'internal error' } }
     }
   }

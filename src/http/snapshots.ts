@@ -5,6 +5,7 @@ import { parseSnapshot } from '../registry/validate.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore, StoredSnapshot } from '../store/store.ts'
 import { mayPush } from './auth.ts'
+import type { AppEvents } from './resolver.ts'
 import { readBody } from './body.ts'
 
 export interface SnapshotRoutesDeps {
@@ -13,6 +14,7 @@ export interface SnapshotRoutesDeps {
   /** Told after the store changed, so this isolate serves the change at once. */
   changed: () => void
   now: () => Date
+  events: AppEvents
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -24,7 +26,16 @@ function unauthorized(c: Context): Response {
   return c.json({ error: 'missing or invalid push token' }, 401, { 'WWW-Authenticate': 'Bearer realm="meshdoh"' })
 }
 
+const OUTCOMES: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 409: 'stale', 413: 'too-large', 415: 'unsupported' }
+
 export async function putSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
+  const response = await storeSnapshot(c, deps)
+  const cluster = c.req.param('cluster') ?? ''
+  deps.events.push?.({ cluster, status: response.status, outcome: OUTCOMES[response.status] ?? 'error' })
+  return response
+}
+
+async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
   const cluster = c.req.param('cluster') ?? ''
   if (!(await mayPush(deps.settings.pushTokens, c.req.header('authorization'), cluster))) return unauthorized(c)
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()

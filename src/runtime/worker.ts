@@ -18,7 +18,7 @@ export default {
       app = createApp({
         store: new DurableObjectStore(env.SNAPSHOTS as unknown as DurableObjectNamespace<SnapshotStoreObject>),
         settings: parseSettings(env as unknown as SettingsSource),
-        onError: (error) => console.error('meshdoh:', error),
+        events: { error: (error) => console.error('meshdoh:', error) },
       })
       builtFor = env
     }
