@@ -94,6 +94,11 @@ export interface Answer {
   authority: Rr[]
   additional: Rr[]
   extendedError?: ExtendedError
+  /**
+   * An upstream's whole response to the same question (views.md MESHDOH_UPSTREAM): sent on
+   * the wire as it came, with the client's ID; the sections above are what JSON shows of it.
+   */
+  upstream?: Uint8Array
 }
 
 export const EdeCode = {

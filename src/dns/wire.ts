@@ -120,6 +120,12 @@ function ednsOptions(answer: Answer): Array<{ code: number; data: Buffer }> {
 
 /** Encodes the response to `header`: the question copied verbatim, OPT when the query had EDNS. */
 export function encodeResponse(header: QueryHeader, answer: Answer): Uint8Array {
+  if (answer.upstream) {
+    const copy = answer.upstream.slice()
+    copy[0] = header.id >> 8
+    copy[1] = header.id & 0xff
+    return copy
+  }
   let flags = 0x8000 | (header.opcode << 11) | (answer.rcode & 0xf)
   if (answer.authoritative) flags |= 0x0400
   if (header.rd) flags |= 0x0100
@@ -166,7 +172,42 @@ function toPacket(rr: Rr): packet.Answer {
   return { name: rr.name === '' ? '.' : rr.name, type: rr.type, ttl: rr.ttl, class: 'IN', data: rr.data } as packet.Answer
 }
 
-/** Decodes a response (tests, clients and the upstream forwarder). Throws on malformed input. */
-export function decodeMessage(bytes: Uint8Array): packet.Packet {
-  return packet.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+/** A query message for one question: ID 0 and RD, as RFC 8484 §4.1 recommends for caching. */
+export function queryMessage(questionBytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + questionBytes.length)
+  out[2] = 0x01 // RD
+  out[5] = 1 // QDCOUNT
+  out.set(questionBytes, 12)
+  return out
+}
+
+const MODELLED = new Set(['A', 'AAAA', 'CNAME', 'PTR', 'NS', 'SRV', 'SOA', 'TXT'])
+
+function fromPacket(records: packet.Answer[] | undefined): Rr[] {
+  const out: Rr[] = []
+  for (const rr of records ?? []) {
+    if (!MODELLED.has(rr.type)) continue
+    const r = rr as { name: string; type: Rr['type']; ttl?: number; data: unknown }
+    const data = r.type === 'TXT' ? ([] as unknown[]).concat(r.data).map((d) => String(d)) : r.data
+    out.push({ name: r.name === '.' ? '' : r.name, type: r.type, ttl: r.ttl ?? 0, data } as Rr)
+  }
+  return out
+}
+
+/** Reads a response from an upstream; undefined when it is not a well-formed response. */
+export function decodeResponse(bytes: Uint8Array): Answer | undefined {
+  try {
+    const message = packet.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
+    if (message.type !== 'response') return undefined
+    const rcode = (bytes[3]! & 0xf) as Answer['rcode']
+    return {
+      rcode,
+      authoritative: message.flag_aa === true,
+      answer: fromPacket(message.answers),
+      authority: fromPacket(message.authorities),
+      additional: [],
+    }
+  } catch {
+    return undefined
+  }
 }

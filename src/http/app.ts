@@ -11,6 +11,7 @@ import { findView } from './auth.ts'
 import { dohGet, dohPost } from './doh.ts'
 import { answerJson } from './resolve.ts'
 import { Resolver, type AppEvents, type Upstream } from './resolver.ts'
+import { dohUpstream } from './upstream.ts'
 import { deleteSnapshot, listSnapshots, putSnapshot, type SnapshotRoutesDeps } from './snapshots.ts'
 
 export interface AppDeps {
@@ -38,7 +39,8 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     now: () => now().getTime(),
     onError: (error) => events.error?.(error),
   })
-  const resolver = new Resolver(holder, deps.upstream, events)
+  const upstream = deps.upstream ?? (settings.upstream ? dohUpstream({ url: settings.upstream }) : undefined)
+  const resolver = new Resolver(holder, upstream, events)
   const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, events, changed: () => holder.invalidate() }
   const app = new Hono()
 

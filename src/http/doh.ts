@@ -39,7 +39,7 @@ async function answerWire(c: Context, resolver: Resolver, bytes: Uint8Array, vie
   if (!parsed.ok && 'reason' in parsed) return textError(c, 400, parsed.reason)
   const headers = { 'Content-Type': DNS_MESSAGE, 'Cache-Control': 'no-store' }
   if (!parsed.ok) return c.body(encodeResponse(parsed.header, emptyAnswer(parsed.rcode)) as Uint8Array<ArrayBuffer>, 200, headers)
-  const answer = await resolver.answer(parsed.query.question, view)
+  const answer = await resolver.answer(parsed.query, view)
   headers['Cache-Control'] = cacheControl(answer)
   return c.body(encodeResponse(parsed.query, answer) as Uint8Array<ArrayBuffer>, 200, headers)
 }

@@ -33,7 +33,7 @@ export async function answerJson(c: Context, resolver: Resolver, view: View): Pr
   if (type === undefined) return c.json({ error: `unknown type "${c.req.query('type')}"` }, 400)
   const query = buildQuery(name, type)
   const cd = ['1', 'true'].includes(c.req.query('cd') ?? '')
-  const answer = await resolver.answer(query.question, view)
+  const answer = await resolver.answer(query, view)
   return c.json(toDnsJson(query.question, answer, cd), 200, {
     'Content-Type': 'application/dns-json',
     'Cache-Control': cacheControl(answer),

@@ -4,11 +4,14 @@
  * Never throws: whatever goes wrong becomes SERVFAIL.
  */
 import { answerQuestion } from '../dns/answer.ts'
-import { EdeCode, Rcode, emptyAnswer, type Answer, type Question } from '../dns/types.ts'
+import { EdeCode, Rcode, emptyAnswer, type Answer, type Query } from '../dns/types.ts'
+import { buildQuery, queryMessage } from '../dns/wire.ts'
 import type { RegistryHolder } from '../registry/holder.ts'
 import type { View } from '../registry/views.ts'
+import type { Upstream } from './upstream.ts'
 
-export type Upstream = (question: Question) => Promise<Answer | undefined>
+export type { Upstream }
+export type Asked = Pick<Query, 'question' | 'questionBytes'>
 
 /** Hooks for metrics: a runtime may count queries and pushes; the core never logs per query. */
 export interface AppEvents {
@@ -24,40 +27,48 @@ export class Resolver {
     private readonly events: AppEvents = {}
   ) {}
 
-  async answer(question: Question, view: View): Promise<Answer> {
+  async answer(asked: Asked, view: View): Promise<Answer> {
     const started = performance.now()
-    const answer = await this.answerSafely(question, view)
-    this.events.query?.({ view, type: question.type, rcode: answer.rcode, seconds: (performance.now() - started) / 1000 })
+    const answer = await this.answerSafely(asked, view)
+    const seconds = (performance.now() - started) / 1000
+    this.events.query?.({ view, type: asked.question.type, rcode: answer.rcode, seconds })
     return answer
   }
 
-  private async answerSafely(question: Question, view: View): Promise<Answer> {
+  private async answerSafely(asked: Asked, view: View): Promise<Answer> {
     try {
       const registry = await this.holder.current()
-      const { answer, unowned } = answerQuestion(registry.forView(view), question)
+      const { answer, unowned } = answerQuestion(registry.forView(view), asked.question)
       if (unowned === undefined || this.upstream === undefined) return answer
-      return await this.finishUpstream(question, answer, unowned)
+      if (answer.answer.length === 0) return await this.forward(asked.questionBytes)
+      return await this.chase(answer, unowned)
     } catch (error) {
       this.events.error?.(error)
       return { ...emptyAnswer(Rcode.SERVFAIL), extendedError: { code: EdeCode.OTHER, text: 'internal error' } }
     }
   }
 
-  /** views.md MESHDOH_UPSTREAM: forward an unowned question, or chase an unowned CNAME target. */
-  private async finishUpstream(question: Question, answer: Answer, unowned: { name: string; type: number }): Promise<Answer> {
-    const forwarded = await this.upstream!({ name: unowned.name, type: unowned.type, class: question.class })
-    if (forwarded === undefined) {
-      if (answer.rcode !== Rcode.REFUSED) return answer
-      return { ...emptyAnswer(Rcode.SERVFAIL), extendedError: { code: EdeCode.NETWORK_ERROR, text: 'upstream unreachable' } }
-    }
-    if (answer.answer.length === 0) return { ...forwarded, authoritative: false }
-    // A chain that left meshdoh's names: keep our CNAMEs, append what the upstream said.
+  /** views.md MESHDOH_UPSTREAM: a name meshdoh does not own goes upstream whole. */
+  private async forward(questionBytes: Uint8Array): Promise<Answer> {
+    const reply = await this.upstream!(queryMessage(questionBytes))
+    if (reply === undefined) return upstreamFailed()
+    return { ...reply.answer, upstream: reply.bytes }
+  }
+
+  /** R5.2 with an upstream: a CNAME chain that leaves meshdoh's names is finished upstream. */
+  private async chase(answer: Answer, unowned: { name: string; type: number }): Promise<Answer> {
+    const reply = await this.upstream!(queryMessage(buildQuery(unowned.name, unowned.type).questionBytes))
+    if (reply === undefined) return answer
     return {
-      rcode: forwarded.rcode,
+      rcode: reply.answer.rcode,
       authoritative: false,
-      answer: [...answer.answer, ...forwarded.answer],
-      authority: forwarded.answer.length > 0 ? [] : forwarded.authority,
+      answer: [...answer.answer, ...reply.answer.answer],
+      authority: reply.answer.answer.length > 0 ? [] : reply.answer.authority,
       additional: [],
     }
   }
+}
+
+function upstreamFailed(): Answer {
+  return { ...emptyAnswer(Rcode.SERVFAIL), extendedError: { code: EdeCode.NETWORK_ERROR, text: 'upstream unreachable' } }
 }

@@ -34,7 +34,7 @@ export function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
-export function decode(bytes: ArrayBuffer | Uint8Array): packet.Packet {
+export function decode(bytes: ArrayBuffer | Uint8Array): packet.DecodedPacket {
   return packet.decode(Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)))
 }
 
