@@ -30,10 +30,9 @@ export async function readBody(request: Request, limit: number, gzip = false): P
   const declared = Number(request.headers.get('content-length') ?? NaN)
   if (declared > limit) return { ok: false, status: 413, error: `body larger than ${limit} bytes` }
   if (request.body === null) return { ok: true, bytes: new Uint8Array(0) }
-  if (!gzip) return collect(request.body, limit)
   try {
-    return await collect(request.body.pipeThrough(new DecompressionStream('gzip')), limit)
+    return await collect(gzip ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body, limit)
   } catch {
-    return { ok: false, status: 400, error: 'body is not valid gzip' }
+    return { ok: false, status: 400, error: gzip ? 'body is not valid gzip' : 'body could not be read' }
   }
 }

@@ -64,6 +64,8 @@ export class RegistryHolder {
       }
       this.#checkedAt = now
     } catch (error) {
+      // Keep serving what we have; ask again in a second rather than on every query.
+      this.#checkedAt = now - this.options.freshnessMs + Math.min(1000, this.options.freshnessMs)
       this.options.onError?.(error)
     }
     return this.#registry
