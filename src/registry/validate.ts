@@ -3,7 +3,7 @@
  * Used by the push endpoint and by the sync job before it pushes.
  */
 import type { z } from 'zod'
-import { API_VERSION, snapshot, type Snapshot } from './schema.ts'
+import { API_VERSION, service, serviceEntry, snapshot, type Snapshot } from './schema.ts'
 
 export type SnapshotProblem = { error: string; path: string }
 export type ParsedSnapshot = { ok: true; snapshot: Snapshot } | ({ ok: false } & SnapshotProblem)
@@ -36,7 +36,14 @@ export function parseSnapshot(value: unknown, cluster?: string): ParsedSnapshot 
       path: 'apiVersion',
     }
   }
-  const result = snapshot.safeParse(value)
+  let result: ReturnType<typeof snapshot.safeParse>
+  try {
+    result = snapshot.safeParse(value)
+  } catch {
+    // zod collects every issue before it returns; hundreds of thousands of bad array
+    // entries overflow its stack. Find the first bad entry one element at a time instead.
+    return firstBadEntry(value as Record<string, unknown>)
+  }
   if (!result.success) {
     const issue = firstIssue(result.error.issues)
     return { ok: false, error: describe(issue), path: formatPath(issue.path) }
@@ -71,4 +78,23 @@ function comparePaths(a: readonly PropertyKey[], b: readonly PropertyKey[]): num
     if (x !== y) return 0
   }
   return 0
+}
+
+function firstBadEntry(value: Record<string, unknown>): { ok: false } & SnapshotProblem {
+  for (const [key, schema] of [['services', service], ['serviceEntries', serviceEntry]] as const) {
+    const list = value[key]
+    if (!Array.isArray(list)) continue
+    for (let i = 0; i < list.length; i++) {
+      try {
+        const entry = schema.safeParse(list[i])
+        if (!entry.success) {
+          const issue = firstIssue(entry.error.issues)
+          return { ok: false, error: describe(issue), path: formatPath([key, i, ...issue.path]) }
+        }
+      } catch {
+        return { ok: false, error: 'too many invalid entries', path: `${key}[${i}]` }
+      }
+    }
+  }
+  return { ok: false, error: 'too many invalid entries', path: '' }
 }

@@ -1,0 +1,122 @@
+/**
+ * Seeded fuzzing of the push endpoint: mutated snapshots, hostile JSON shapes and sizes.
+ * Never a 5xx; a rejected document is never stored and the answers never change.
+ */
+import { describe, expect, it } from 'vitest'
+import { bookinfoSnapshot, type SnapshotDoc } from '../helpers/fixtures.ts'
+import { TOKEN, localApp } from '../helpers/app.ts'
+import { int, pick, seeded } from '../helpers/random.ts'
+
+const MUTATIONS = Number(process.env.MESHDOH_PUSH_FUZZ ?? 3000)
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+const WEIRD: Json[] = [null, true, -1, 0, 1.5, 2 ** 60, '', 'x'.repeat(300), '10.0.0.300', '::g', '*.', '-bad-', [], {}, [[]], { a: 1 }, 'Ünïcode', '\u0000']
+
+/** Every path in a JSON value, as a list of keys. */
+function paths(value: Json, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []) {
+  out.push(prefix)
+  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...prefix, i], out))
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out)
+  return out
+}
+
+function mutate(random: () => number, doc: Json): Json {
+  const copy = structuredClone(doc) as { [key: string]: Json }
+  const all = paths(copy).filter((p) => p.length > 0)
+  const path = pick(random, all)
+  let parent: Json = copy
+  for (const key of path.slice(0, -1)) parent = (parent as Record<string, Json>)[key as string]!
+  const last = path[path.length - 1]!
+  const holder = parent as Record<string | number, Json>
+  switch (int(random, 4)) {
+    case 0:
+      holder[last] = pick(random, WEIRD)
+      break
+    case 1:
+      if (Array.isArray(parent)) parent.splice(last as number, 1)
+      else delete holder[last]
+      break
+    case 2:
+      holder[last] = Array.from({ length: 50 }, () => pick(random, WEIRD))
+      break
+    default:
+      if (typeof holder[last] === 'string') holder[last] = (holder[last] as string).toUpperCase() + '.'
+      else holder[last] = String(holder[last])
+  }
+  return copy
+}
+
+function put(app: ReturnType<typeof localApp>['app'], body: string) {
+  return app.request('/v1/snapshots/east-1', {
+    method: 'PUT',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body,
+  })
+}
+
+async function reviews(app: ReturnType<typeof localApp>['app']): Promise<unknown> {
+  return (await (await app.request('/resolve?name=reviews.bookinfo.svc.cluster.local')).json()) as unknown
+}
+
+describe('push fuzzing (seeded)', () => {
+  it(`rejects or stores ${MUTATIONS} mutated snapshots without a 5xx or a partial change`, { timeout: 120_000 }, async () => {
+    const { app, store } = localApp()
+    const base = bookinfoSnapshot() as Json
+    expect((await put(app, JSON.stringify(base))).status).toBe(200)
+    const random = seeded(0xf022)
+    let revision = 1
+    let answer = await reviews(app)
+    const statuses = new Map<number, number>()
+    for (let i = 0; i < MUTATIONS; i++) {
+      const doc = mutate(random, { ...(base as SnapshotDoc), revision: revision + 1 } as Json)
+      const response = await put(app, JSON.stringify(doc))
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
+      expect(response.status, JSON.stringify(doc).slice(0, 300)).toBeLessThan(500)
+      if (response.status === 200) {
+        revision += 1
+        answer = await reviews(app)
+      } else {
+        expect(response.status).toBeOneOf([400, 409])
+        const body = (await response.json()) as { error: string; path?: string }
+        expect(typeof body.error).toBe('string')
+        expect((await store.list())[0]!.revision).toBe(revision)
+        expect(await reviews(app)).toEqual(answer)
+      }
+    }
+    expect(statuses.get(400)).toBeGreaterThan(MUTATIONS / 4)
+  })
+
+  it('answers 400, not a crash, for deep nesting, duplicate keys and huge arrays', async () => {
+    const { app } = localApp()
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000)
+    expect((await put(app, deep)).status).toBe(400)
+    const deepField = JSON.stringify(bookinfoSnapshot()).replace('"ttl":30', `"ttl":30,"extra":${'['.repeat(5000)}${']'.repeat(5000)}`)
+    expect((await put(app, deepField)).status).toBe(200)
+    const duplicate = JSON.stringify(bookinfoSnapshot({ revision: 2 })).replace('"revision":2', '"revision":"two","revision":2')
+    expect((await put(app, duplicate)).status).toBe(200)
+    const hugeArray = JSON.stringify(bookinfoSnapshot({ revision: 3, services: Array(500_000).fill(7) }))
+    const response = await put(app, hugeArray)
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { path: string }).path).toBe('services[0]')
+  })
+
+  it('accepts close to 16 MiB of names, and 413 just past it', { timeout: 120_000 }, async () => {
+    const { app } = localApp()
+    const services = Array.from({ length: 110_000 }, (_, i) => ({
+      name: `svc-${i.toString(36)}-${'x'.repeat(25)}`,
+      namespace: `ns-${i % 500}`,
+      clusterIPs: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    }))
+    const body = JSON.stringify(bookinfoSnapshot({ services }))
+    expect(body.length).toBeGreaterThan(14 * 1024 * 1024)
+    expect(body.length).toBeLessThan(16 * 1024 * 1024)
+    expect((await put(app, body)).status).toBe(200)
+    const found = (await (await app.request(`/resolve?name=${services[99_999]!.name}.ns-499.svc.cluster.local`)).json()) as { Answer: unknown[] }
+    expect(found.Answer).toHaveLength(1)
+    const over = JSON.stringify(bookinfoSnapshot({ revision: 2, services: [...services, ...services.slice(0, 10_000)] }))
+    expect(over.length).toBeGreaterThan(16 * 1024 * 1024)
+    expect((await put(app, over)).status).toBe(413)
+  })
+})
