@@ -38,10 +38,11 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     freshnessMs: settings.freshnessSeconds * 1000,
     now: () => now().getTime(),
     onError: (error) => events.error?.(error),
+    staleMs: settings.staleSeconds * 1000,
   })
   const upstream = deps.upstream ?? (settings.upstream ? dohUpstream({ url: settings.upstream }) : undefined)
   const resolver = new Resolver(holder, upstream, events)
-  const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, events, changed: () => holder.invalidate() }
+  const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, events, holder, changed: () => holder.invalidate() }
   const app = new Hono()
 
   const anonymous = (handler: ViewHandler) => async (c: Context) => {

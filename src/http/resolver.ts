@@ -39,6 +39,9 @@ export class Resolver {
     try {
       const registry = await this.holder.current()
       const { answer, unowned } = answerQuestion(registry.forView(view), asked.question)
+      if (this.holder.serving().stale && answer.extendedError === undefined && answer.authoritative) {
+        answer.extendedError = { code: EdeCode.STALE_ANSWER, text: 'the snapshot store is unreachable; answering from the last revision read' }
+      }
       if (unowned === undefined || this.upstream === undefined) return answer
       if (answer.answer.length === 0) return await this.forward(asked.questionBytes)
       return await this.chase(answer, unowned)

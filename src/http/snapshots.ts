@@ -6,6 +6,7 @@ import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore, StoredSnapshot } from '../store/store.ts'
 import { mayPush } from './auth.ts'
 import type { AppEvents } from './resolver.ts'
+import type { RegistryHolder } from '../registry/holder.ts'
 import { readBody } from './body.ts'
 
 export interface SnapshotRoutesDeps {
@@ -15,6 +16,7 @@ export interface SnapshotRoutesDeps {
   changed: () => void
   now: () => Date
   events: AppEvents
+  holder: RegistryHolder
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -78,7 +80,19 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
 }
 
 export async function listSnapshots(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
-  const list = await deps.store.list()
+  let list
+  try {
+    list = await deps.store.list()
+  } catch (error) {
+    deps.events.error?.(error)
+    // The store is unreachable: say what this instance still answers from, and since when.
+    const serving = deps.holder.serving()
+    return c.json(
+      { error: 'snapshot store unavailable', serving: serving.clusters, stale: serving.stale, secondsSinceRead: Math.round(serving.sinceCheckMs / 1000) },
+      503,
+      { 'Cache-Control': 'no-store' }
+    )
+  }
   return c.json(list.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)), 200, { 'Cache-Control': 'no-store' })
 }
 

@@ -11,7 +11,7 @@ import type { Snapshot } from './schema.ts'
 /** What the holder reads; every snapshot store has this shape. */
 export interface SnapshotSource {
   stamp(): Promise<string>
-  load(): Promise<{ stamp: string; snapshots: Array<{ document: string }> }>
+  load(): Promise<{ stamp: string; snapshots: Array<{ cluster: string; revision: number; document: string }> }>
 }
 
 export interface HolderOptions {
@@ -20,12 +20,24 @@ export interface HolderOptions {
   now?: () => number
   /** Told when the store cannot be read; the last compiled registry keeps serving. */
   onError?: (error: unknown) => void
+  /** After this long without a successful check, answers are marked stale (RFC 8914 code 3). */
+  staleMs?: number
+}
+
+/** What this isolate answers from, for `/v1/snapshots` when the store cannot be read. */
+export interface Serving {
+  clusters: Array<{ cluster: string; revision: number }>
+  /** Milliseconds since the store was last read successfully. */
+  sinceCheckMs: number
+  stale: boolean
 }
 
 export class RegistryHolder {
   #registry: Registry
   #stamp: string | undefined
   #checkedAt = -Infinity
+  #succeededAt = -Infinity
+  #serving: Serving['clusters'] = []
   #refresh: Promise<Registry> | undefined
   /** How many times a registry was compiled: once per revision, never per query. */
   compiles = 0
@@ -45,6 +57,13 @@ export class RegistryHolder {
     return this.#refresh
   }
 
+  /** Whether answers come from a registry the store has not confirmed for longer than the bound. */
+  serving(): Serving {
+    const sinceCheckMs = (this.options.now ?? Date.now)() - this.#succeededAt
+    const stale = this.#stamp !== undefined && sinceCheckMs > (this.options.staleMs ?? 60_000)
+    return { clusters: this.#serving, sinceCheckMs, stale }
+  }
+
   /** Makes the next `current()` ask the store: after a push or delete in this isolate. */
   invalidate(): void {
     this.#checkedAt = -Infinity
@@ -59,10 +78,12 @@ export class RegistryHolder {
           const snapshots = contents.snapshots.map((s) => JSON.parse(s.document) as Snapshot)
           this.#registry = compileRegistry(snapshots, { defaultDomain: this.options.defaultDomain })
           this.#stamp = contents.stamp
+          this.#serving = contents.snapshots.map(({ cluster, revision }) => ({ cluster, revision }))
           this.compiles++
         }
       }
       this.#checkedAt = now
+      this.#succeededAt = now
     } catch (error) {
       // Keep serving what we have; ask again in a second rather than on every query.
       this.#checkedAt = now - this.options.freshnessMs + Math.min(1000, this.options.freshnessMs)

@@ -23,6 +23,8 @@ export interface Settings {
   maxSnapshotBytes: number
   /** How often an isolate asks the store whether a new revision exists. */
   freshnessSeconds: number
+  /** After this long unable to read the store, answers carry the EDE "Stale Answer". */
+  staleSeconds: number
 }
 
 export type SettingsSource = Record<string, string | undefined>
@@ -104,5 +106,6 @@ export function parseSettings(source: SettingsSource): Settings {
     upstream,
     maxSnapshotBytes: parsePositive('MESHDOH_MAX_SNAPSHOT_BYTES', source.MESHDOH_MAX_SNAPSHOT_BYTES, 16 * 1024 * 1024),
     freshnessSeconds: parsePositive('MESHDOH_FRESHNESS_SECONDS', source.MESHDOH_FRESHNESS_SECONDS, 5),
+    staleSeconds: parsePositive('MESHDOH_STALE_SECONDS', source.MESHDOH_STALE_SECONDS, 60),
   }
 }

@@ -29,7 +29,7 @@ function seedQuery(random: () => number): Uint8Array {
 
 /** One of the mutations the issue names: counts, pointers, lengths, truncation, noise. */
 function mutate(random: () => number, input: Uint8Array): Uint8Array {
-  let bytes = input.slice()
+  let bytes: Uint8Array = input.slice()
   const rounds = 1 + int(random, 3)
   for (let r = 0; r < rounds; r++) {
     switch (int(random, 9)) {
