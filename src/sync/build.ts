@@ -1,0 +1,180 @@
+/**
+ * buildSnapshot: the cluster's stripped records → the content of a snapshot (snapshot-v1.md).
+ * Pure and linear in the number of objects, like Istio's BuildNameTable (pkg/dns/server/name_table.go):
+ * no I/O, no clock, sorted output so that equal clusters give byte-equal documents.
+ */
+import { API_VERSION, KIND, dnsLabel, service as serviceSchema, serviceEntry as entrySchema } from '../registry/schema.ts'
+import type { SnapshotInput } from '../registry/schema.ts'
+import { formatPath } from '../registry/validate.ts'
+import type { MeshDefaults } from './mesh-config.ts'
+import type { ServiceEntryRecord, ServiceRecord, SliceRecord, WorkloadEntryRecord } from './objects.ts'
+
+export interface ClusterState {
+  services: readonly ServiceRecord[]
+  slices: readonly SliceRecord[]
+  serviceEntries: readonly ServiceEntryRecord[]
+  workloadEntries: readonly WorkloadEntryRecord[]
+  namespaces: readonly string[]
+}
+
+export interface BuildOptions {
+  cluster: string
+  clusterDomain: string
+  ttl: number
+  serviceCIDRs?: string[]
+}
+
+/** A snapshot without the two fields stamped at push time (`revision`, `generatedAt`). */
+export type SnapshotContent = Omit<SnapshotInput, 'revision' | 'generatedAt'>
+type ServiceInput = NonNullable<SnapshotInput['services']>[number]
+type EntryInput = NonNullable<SnapshotInput['serviceEntries']>[number]
+type EndpointInput = NonNullable<ServiceInput['endpoints']>[number]
+
+/** An object left out because the schema refuses it; one bad object must not block the rest. */
+export interface Skipped {
+  kind: 'Service' | 'ServiceEntry' | 'Namespace'
+  namespace: string
+  name: string
+  error: string
+  path: string
+}
+
+export interface BuildResult {
+  content: SnapshotContent
+  skipped: Skipped[]
+}
+
+const byKey = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
+  a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+
+// IPv4 before IPv6, then text order: stable output whatever order the informers hold.
+const byAddress = (a: string, b: string) => (a.includes(':') === b.includes(':') ? (a < b ? -1 : a > b ? 1 : 0) : a.includes(':') ? 1 : -1)
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const list = out.get(k)
+    if (list) list.push(item)
+    else out.set(k, [item])
+  }
+  return out
+}
+
+/**
+ * Ready endpoints of a headless service across all its slices (both families, several slices).
+ * publishNotReadyAddresses makes not-ready endpoints count, as the EndpointSlice controller does
+ * (kubernetes pkg/controller/endpointslice podToEndpoint). One endpoint per hostname gathers its
+ * IPv4 and IPv6 addresses; endpoints without a hostname stay one per address.
+ */
+export function headlessEndpoints(slices: readonly SliceRecord[], publishNotReady: boolean): EndpointInput[] {
+  const named = new Map<string, Set<string>>()
+  const anonymous = new Set<string>()
+  for (const slice of slices) {
+    for (const ep of slice.endpoints) {
+      if (!ep.ready && !publishNotReady) continue
+      if (ep.hostname === undefined) for (const a of ep.addresses) anonymous.add(a)
+      else {
+        const set = named.get(ep.hostname) ?? new Set<string>()
+        for (const a of ep.addresses) set.add(a)
+        if (set.size > 0) named.set(ep.hostname, set)
+      }
+    }
+  }
+  const out: EndpointInput[] = [...named.keys()].sort().map((hostname) => ({
+    addresses: [...named.get(hostname)!].sort(byAddress),
+    hostname,
+  }))
+  for (const a of [...anonymous].sort(byAddress)) out.push({ addresses: [a] })
+  return out
+}
+
+function toServiceInput(svc: ServiceRecord, slices: readonly SliceRecord[], mesh: MeshDefaults): ServiceInput {
+  const exportTo = svc.exportTo ?? mesh.serviceExportTo
+  const out: ServiceInput = { name: svc.name, namespace: svc.namespace }
+  if (svc.externalName !== undefined) out.externalName = svc.externalName
+  else out.clusterIPs = svc.clusterIPs
+  if (svc.ports.length > 0) out.ports = svc.ports
+  // Endpoints matter only for headless services (snapshot-v1.md: accepted and ignored otherwise).
+  if (svc.externalName === undefined && svc.clusterIPs.length === 0) {
+    out.endpoints = headlessEndpoints(slices, svc.publishNotReadyAddresses)
+  }
+  if (exportTo) out.exportTo = exportTo
+  return out
+}
+
+/** WorkloadEntries a selector picks: same namespace, selector labels ⊆ entry labels, never an empty selector. */
+function selected(selector: Record<string, string>, candidates: readonly WorkloadEntryRecord[]): string[] {
+  const pairs = Object.entries(selector)
+  if (pairs.length === 0) return []
+  return candidates.filter((we) => pairs.every(([k, v]) => we.labels[k] === v)).map((we) => we.address)
+}
+
+function toEntryInput(se: ServiceEntryRecord, workloads: readonly WorkloadEntryRecord[], mesh: MeshDefaults): EntryInput {
+  const exportTo = se.exportTo ?? mesh.serviceEntryExportTo
+  const out: EntryInput = { name: se.name, namespace: se.namespace, hosts: se.hosts }
+  if (se.addresses.length > 0) out.addresses = se.addresses
+  const hosts = new Set(se.hosts)
+  const perHost = groupBy(se.allocated.filter((a) => hosts.has(a.host)), (a) => a.host)
+  if (perHost.size > 0) {
+    out.hostAddresses = Object.fromEntries(
+      [...perHost.keys()].sort().map((h) => [h, [...new Set(perHost.get(h)!.map((a) => a.value))].sort(byAddress)])
+    )
+  }
+  if (se.ports.length > 0) out.ports = se.ports
+  // Without spec.addresses a host is answered from its workloads, also in views that ignore
+  // auto-allocated VIPs (views.md autoAllocatedVIPs), so endpoints are kept even with hostAddresses.
+  if (se.addresses.length === 0) {
+    const ips = new Set([...se.endpoints, ...(se.selector ? selected(se.selector, workloads) : [])])
+    if (ips.size > 0) out.endpoints = [...ips].sort(byAddress).map((a) => ({ addresses: [a] }))
+  }
+  if (se.resolution !== undefined) out.resolution = se.resolution
+  if (exportTo) out.exportTo = exportTo
+  return out
+}
+
+/** Builds the snapshot content; objects the schema refuses are left out and listed in `skipped`. */
+export function buildSnapshot(state: ClusterState, mesh: MeshDefaults, options: BuildOptions): BuildResult {
+  const skipped: Skipped[] = []
+  const slices = groupBy(state.slices, (s) => `${s.namespace}/${s.service}`)
+  const workloads = groupBy(state.workloadEntries, (w) => w.namespace)
+  const services: ServiceInput[] = []
+  for (const svc of [...state.services].sort(byKey)) {
+    const out = toServiceInput(svc, slices.get(`${svc.namespace}/${svc.name}`) ?? [], mesh)
+    const checked = serviceSchema.safeParse(out)
+    if (checked.success) services.push(out)
+    else skipped.push(skip('Service', svc, checked.error.issues[0]))
+  }
+  const serviceEntries: EntryInput[] = []
+  for (const se of [...state.serviceEntries].sort(byKey)) {
+    const out = toEntryInput(se, workloads.get(se.namespace) ?? [], mesh)
+    const checked = entrySchema.safeParse(out)
+    if (checked.success) serviceEntries.push(out)
+    else skipped.push(skip('ServiceEntry', se, checked.error.issues[0]))
+  }
+  const namespaces = [...new Set(state.namespaces)].sort().filter((ns) => {
+    const ok = dnsLabel.safeParse(ns).success
+    if (!ok) skipped.push({ kind: 'Namespace', namespace: '', name: ns, error: 'not a DNS label', path: '' })
+    return ok
+  })
+  const content: SnapshotContent = {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    cluster: options.cluster,
+    clusterDomain: options.clusterDomain,
+    ttl: options.ttl,
+  }
+  if (options.serviceCIDRs && options.serviceCIDRs.length > 0) content.serviceCIDRs = options.serviceCIDRs
+  content.namespaces = namespaces
+  content.services = services
+  content.serviceEntries = serviceEntries
+  return { content, skipped }
+}
+
+function skip(
+  kind: Skipped['kind'],
+  obj: { namespace: string; name: string },
+  issue: { message: string; path: readonly PropertyKey[] } | undefined
+): Skipped {
+  return { kind, namespace: obj.namespace, name: obj.name, error: issue?.message ?? 'invalid', path: formatPath(issue?.path ?? []) }
+}

@@ -1,0 +1,111 @@
+/**
+ * The sync job: cluster changes → (debounce) → build → skip if unchanged → shrink guard →
+ * every target. Nothing is built before the cluster source has finished its initial lists.
+ */
+import type { Logger } from 'pino'
+import { buildSnapshot, type BuildOptions, type Skipped } from './build.ts'
+import { Debouncer, digestOf, type DebounceOptions } from './debounce.ts'
+import { ShrinkGuard, snapshotNames } from './guard.ts'
+import type { SyncMetrics } from './metrics.ts'
+import type { Offer } from './target.ts'
+import type { ClusterSource } from './watch.ts'
+
+/** Where snapshots go: a resolver (target.ts), or standard output for --dry-run. */
+export interface Sink {
+  offer(offer: Offer): void
+  stop(): Promise<void>
+}
+
+export interface JobSettings {
+  build: BuildOptions
+  debounce: DebounceOptions
+  /** Largest share of the last pushed names a snapshot may drop (0–1; 1 turns the guard off). */
+  maxShrink: number
+}
+
+export interface Built extends Offer {
+  names: Set<string>
+  skipped: Skipped[]
+}
+
+export class SyncJob {
+  readonly #debouncer: Debouncer
+  readonly #guard: ShrinkGuard
+  #lastDigest: string | undefined
+  #refusedDigest: string | undefined
+  #skippedLogged = new Set<string>()
+  #stopped = false
+
+  constructor(
+    private readonly source: ClusterSource,
+    private readonly sinks: readonly Sink[],
+    private readonly settings: JobSettings,
+    private readonly metrics: SyncMetrics,
+    private readonly log: Logger
+  ) {
+    this.#debouncer = new Debouncer(() => this.#flush(), settings.debounce)
+    this.#guard = new ShrinkGuard(settings.maxShrink)
+  }
+
+  /** Starts watching; the first snapshot is built as soon as every initial list is in. */
+  start(): void {
+    this.source.start(() => {
+      if (this.source.isReady()) this.#debouncer.trigger()
+    })
+    void this.source.ready.then(() => {
+      if (this.#stopped) return
+      this.log.info('initial sync done')
+      this.#debouncer.flush()
+    })
+  }
+
+  /** Builds a snapshot from the current state; logs objects left out (each once while it stays out). */
+  build(): Built {
+    const { content, skipped } = buildSnapshot(this.source.state(), this.source.mesh(), this.settings.build)
+    this.metrics.skipped.set(skipped.length)
+    const keys = new Set<string>()
+    for (const s of skipped) {
+      const key = `${s.kind}/${s.namespace}/${s.name}: ${s.path} ${s.error}`
+      if (!this.#skippedLogged.has(key)) this.log.warn(s, 'object left out of the snapshot')
+      keys.add(key)
+    }
+    this.#skippedLogged = keys
+    const names = snapshotNames(content)
+    this.metrics.names.set(names.size)
+    return { content, digest: digestOf(content), names, skipped }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    this.#debouncer.stop()
+    await this.source.stop()
+    await Promise.all(this.sinks.map((s) => s.stop()))
+  }
+
+  #flush(): void {
+    if (this.#stopped) return
+    const built = this.build()
+    if (built.digest === this.#lastDigest) {
+      this.log.debug('content unchanged; not pushing')
+      return
+    }
+    const verdict = this.#guard.check(built.names)
+    if (!verdict.ok) {
+      if (built.digest !== this.#refusedDigest) {
+        this.metrics.shrinkRefusals.inc()
+        const { dropped, baseline, share } = verdict
+        this.log.error(
+          { dropped, baseline, share: Number(share.toFixed(3)), maxShrink: this.settings.maxShrink },
+          'shrink guard: refusing a snapshot that drops too many names (set --max-shrink to allow it)'
+        )
+      }
+      this.#refusedDigest = built.digest
+      return
+    }
+    this.#guard.accept(built.names)
+    this.#lastDigest = built.digest
+    this.#refusedDigest = undefined
+    const offer: Offer = { content: built.content, digest: built.digest }
+    for (const sink of this.sinks) sink.offer(offer)
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The job's Prometheus metrics, in a registry of their own (several jobs can live in one
+ * process, as in the tests). Names follow the Prometheus naming guide: unit suffixes, `_total`.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+
+export type PushOutcome = 'accepted' | 'conflict' | 'rejected' | 'unauthorized' | 'error' | 'invalid'
+export type RestartReason = 'closed' | 'gone' | 'timeout' | 'error'
+
+export class SyncMetrics {
+  readonly registry = new Registry()
+  readonly pushes = new Counter({
+    name: 'meshdoh_sync_pushes_total',
+    help: 'Snapshot pushes by target and outcome (accepted, conflict, rejected, unauthorized, error, invalid)',
+    labelNames: ['target', 'outcome'] as const,
+    registers: [this.registry],
+  })
+  readonly lastSuccess = new Gauge({
+    name: 'meshdoh_sync_last_success_timestamp_seconds',
+    help: 'Unix time of the last snapshot a target accepted',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  })
+  readonly revision = new Gauge({
+    name: 'meshdoh_sync_revision',
+    help: 'Revision of the last snapshot a target accepted',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  })
+  readonly names = new Gauge({
+    name: 'meshdoh_sync_snapshot_names',
+    help: 'Names in the last snapshot built (services, headless endpoint hostnames, ServiceEntry hosts)',
+    registers: [this.registry],
+  })
+  readonly skipped = new Gauge({
+    name: 'meshdoh_sync_skipped_objects',
+    help: 'Objects left out of the last snapshot because the schema refuses them',
+    registers: [this.registry],
+  })
+  readonly shrinkRefusals = new Counter({
+    name: 'meshdoh_sync_shrink_refusals_total',
+    help: 'Snapshots the shrink guard refused to push',
+    registers: [this.registry],
+  })
+  readonly watchRestarts = new Counter({
+    name: 'meshdoh_sync_watch_restarts_total',
+    help: 'Watch streams reopened, by resource and reason (closed, gone, timeout, error)',
+    labelNames: ['resource', 'reason'] as const,
+    registers: [this.registry],
+  })
+  readonly ready = new Gauge({
+    name: 'meshdoh_sync_ready',
+    help: '1 once every informer finished its initial list',
+    registers: [this.registry],
+  })
+
+  /** Adds the process metrics (CPU, memory, event loop lag): for the CLI, not for tests. */
+  withProcessMetrics(): this {
+    collectDefaultMetrics({ register: this.registry })
+    return this
+  }
+}
+
+/** The target label: scheme, host and path only, never credentials or a query string. */
+export function targetLabel(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`
+}

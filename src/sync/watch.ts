@@ -1,0 +1,103 @@
+/**
+ * The cluster as the job sees it: one informer per resource (resources.ts), ready only once
+ * every one of them has finished its initial list, so no snapshot is ever built from half a
+ * cluster.
+ */
+import type { KubeConfig } from '@kubernetes/client-node'
+import type { Logger } from 'pino'
+import type { ClusterState } from './build.ts'
+import { Informer, type InformerOptions } from './informer.ts'
+import type { MeshDefaults } from './mesh-config.ts'
+import type { SyncMetrics } from './metrics.ts'
+import { ISTIO_GROUP, resourceDefs, type MeshConfigRef } from './resources.ts'
+
+export interface WatchSettings extends InformerOptions {
+  meshConfig: MeshConfigRef
+}
+
+/** What the job needs from a cluster: readiness, the current state, and change notices. */
+export interface ClusterSource {
+  readonly ready: Promise<void>
+  isReady(): boolean
+  state(): ClusterState
+  mesh(): MeshDefaults
+  start(onChange: () => void): void
+  stop(): Promise<void>
+}
+
+export class ClusterWatch implements ClusterSource {
+  readonly ready: Promise<void>
+  #ready = false
+  #onChange: () => void = () => {}
+  #istioLogged = false
+  #meshError: string | undefined
+  readonly #informers
+  readonly #log: Logger
+
+  constructor(kc: KubeConfig, settings: WatchSettings, metrics: SyncMetrics, log: Logger) {
+    this.#log = log
+    const defs = resourceDefs(kc, settings.meshConfig)
+    const deps = {
+      metrics,
+      log,
+      onChange: () => this.#onChange(),
+      onAbsent: (name: string, absent: boolean) => this.#noteIstio(name, absent),
+    }
+    this.#informers = {
+      services: new Informer(kc, defs.services, settings, deps),
+      slices: new Informer(kc, defs.slices, settings, deps),
+      namespaces: new Informer(kc, defs.namespaces, settings, deps),
+      serviceEntries: new Informer(kc, defs.serviceEntries, settings, deps),
+      workloadEntries: new Informer(kc, defs.workloadEntries, settings, deps),
+      meshConfig: new Informer(kc, defs.meshConfig, settings, deps),
+    }
+    const all = Object.values(this.#informers).map((i) => i.synced)
+    this.ready = Promise.all(all).then(() => {
+      this.#ready = true
+      metrics.ready.set(1)
+    })
+  }
+
+  start(onChange: () => void): void {
+    this.#onChange = onChange
+    for (const informer of Object.values(this.#informers)) informer.start()
+  }
+
+  isReady(): boolean {
+    return this.#ready
+  }
+
+  state(): ClusterState {
+    const i = this.#informers
+    return {
+      services: i.services.records(),
+      slices: i.slices.records(),
+      namespaces: i.namespaces.records(),
+      serviceEntries: i.serviceEntries.records(),
+      workloadEntries: i.workloadEntries.records(),
+    }
+  }
+
+  mesh(): MeshDefaults {
+    const mesh = this.#informers.meshConfig.records()[0] ?? {}
+    if (mesh.error !== undefined && mesh.error !== this.#meshError) {
+      this.#log.warn({ err: mesh.error }, 'cannot read the mesh config; using exportTo ["*"] as default')
+    }
+    this.#meshError = mesh.error
+    return mesh
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(Object.values(this.#informers).map((i) => i.stop()))
+  }
+
+  // Said once per run, however many Istio resources are missing and however often they are looked for again.
+  #noteIstio(name: string, absent: boolean): void {
+    if (absent && !this.#istioLogged) {
+      this.#istioLogged = true
+      this.#log.info({ group: ISTIO_GROUP }, "Istio's CRDs are not installed: publishing Services only")
+    } else if (!absent && this.#istioLogged) {
+      this.#log.info({ resource: name }, "Istio's CRDs found: publishing them from now on")
+    }
+  }
+}
