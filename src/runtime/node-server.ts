@@ -1,0 +1,118 @@
+/**
+ * The self-hosted server: the same Hono app as the Worker, a FileStore in the data directory,
+ * Prometheus metrics beside the app, served over node:http2 (node-transport.ts). Programmatic,
+ * so tests start it on port 0; src/runtime/node.ts adds the environment and the signals.
+ */
+import { getRequestListener } from '@hono/node-server'
+import { readFile } from 'node:fs/promises'
+import type { AddressInfo, Server } from 'node:net'
+import { pino, type Logger } from 'pino'
+import { createMeshdoh } from '../http/app.ts'
+import type { AppEvents } from '../http/resolver.ts'
+import { FileStore } from '../store/file.ts'
+import type { ListenAddress, TlsFiles } from './node-config.ts'
+import { Drain } from './node-drain.ts'
+import { createMetrics, viewLabel, type NodeMetrics } from './node-metrics.ts'
+import { cleartextServer, tlsServer, type TlsMaterial } from './node-transport.ts'
+import type { Settings } from './settings.ts'
+
+export interface NodeServerOptions {
+  settings: Settings
+  dataDir: string
+  /** Default 127.0.0.1:8053; port 0 picks a free port (see `url`). */
+  listen?: ListenAddress
+  /** With them: TLS, ALPN h2 and http/1.1. Without: cleartext h2c and HTTP/1.1. */
+  tls?: TlsFiles
+  logger?: Logger
+  /** How long close() waits for requests in flight; default 10 s. */
+  drainMs?: number
+}
+
+export interface NodeServer {
+  /** `http(s)://host:port` as bound. */
+  url: string
+  store: FileStore
+  metrics: NodeMetrics
+  /** Reads the certificate and key files again; new connections use them (SIGHUP). */
+  reloadTls(): Promise<void>
+  /** Stops accepting, lets requests in flight finish, closes every connection (SIGTERM). */
+  close(): Promise<void>
+}
+
+async function readTls(files: TlsFiles): Promise<TlsMaterial> {
+  const [cert, key] = await Promise.all([readFile(files.certFile), readFile(files.keyFile)])
+  return { cert, key }
+}
+
+/** The app's events into metrics and logs; per-query lines only at debug level. */
+function observed(metrics: NodeMetrics, logger: Logger): AppEvents {
+  return {
+    query(event) {
+      metrics.events.query(event)
+      if (logger.isLevelEnabled('debug')) {
+        const { view, type, rcode, seconds } = event
+        logger.debug({ view: viewLabel(view.id), type, rcode, ms: seconds * 1000 }, 'query')
+      }
+    },
+    push(event) {
+      metrics.events.push(event)
+      logger[event.status === 200 ? 'info' : 'warn'](event, 'snapshot push')
+    },
+    error(error) {
+      metrics.events.error(error)
+      logger.error({ err: error }, 'internal error')
+    },
+  }
+}
+
+export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
+  const logger = options.logger ?? pino({ level: 'silent' })
+  const { host, port } = options.listen ?? { host: '127.0.0.1', port: 8053 }
+  const store = await FileStore.open(options.dataDir)
+  const metrics = createMetrics(store)
+  const { app, holder } = createMeshdoh({ store, settings: options.settings, events: observed(metrics, logger) })
+  app.get('/metrics', () => metrics.respond())
+  // Compile what the data directory holds now, so the first query after a restart is answered from it.
+  await holder.current()
+  logger.info({ dataDir: options.dataDir, snapshots: await store.list() }, 'snapshots loaded')
+
+  const listener = getRequestListener(app.fetch, { errorHandler: (err) => void logger.error({ err }, 'request failed') })
+  const drain = new Drain()
+  const tls = options.tls
+  const secure = tls !== undefined ? tlsServer(listener, drain, await readTls(tls)) : undefined
+  const server: Server = secure ?? cleartextServer(listener, drain)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const bound = server.address() as AddressInfo
+  const url = `${secure ? 'https' : 'http'}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+  logger.info({ url, tls: secure !== undefined }, 'listening')
+
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    store,
+    metrics,
+    async reloadTls() {
+      if (secure === undefined || tls === undefined) throw new Error('TLS is not configured (MESHDOH_TLS_CERT, MESHDOH_TLS_KEY)')
+      // setSecureContext throws on a bad or mismatched pair, and the old context keeps serving.
+      secure.setSecureContext(await readTls(tls))
+      logger.info({ cert: tls.certFile }, 'certificate reloaded')
+    },
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        const drainMs = options.drainMs ?? 10_000
+        logger.info({ drainMs }, 'draining')
+        await drain.drain(drainMs)
+        await closed
+        logger.info('stopped')
+      })()
+      return closing
+    },
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The Node entry (`npm run serve`, the `meshdoh` bin): configuration from the environment or
+ * --config, JSON logs on stdout, SIGHUP reloads the certificate, SIGTERM/SIGINT drain and exit.
+ * Everything else lives in node-server.ts, which tests start directly.
+ */
+import { pino, stdTimeFunctions } from 'pino'
+import { loadNodeConfig, USAGE } from './node-config.ts'
+import { startNodeServer } from './node-server.ts'
+import { SettingsError } from './settings.ts'
+
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadNodeConfig(process.argv.slice(2), process.env)
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error
+    process.stderr.write(`meshdoh: ${error.message}\n`)
+    process.exit(2)
+  }
+  if (config === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return
+  }
+  const logger = pino({
+    level: config.logLevel,
+    base: { service: 'meshdoh' },
+    formatters: { level: (label) => ({ level: label }) },
+    timestamp: stdTimeFunctions.isoTime,
+  })
+  const server = await startNodeServer({ ...config, logger })
+
+  // Installed even without TLS: SIGHUP's default action would end the process.
+  process.on('SIGHUP', () => {
+    if (config.tls === undefined) return void logger.info('SIGHUP: no TLS configured, nothing to reload')
+    server.reloadTls().catch((error: unknown) => logger.error({ err: error }, 'certificate not reloaded; the previous one keeps serving'))
+  })
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'stopping')
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      }
+    )
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`meshdoh: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,128 @@
+/**
+ * Snapshots in a data directory, one file per cluster, for the self-hosted Node server.
+ * A write goes to a temp file in the same directory, is fsynced, renamed over the old file
+ * and the directory is fsynced, so after a crash the file holds either the old or the new
+ * snapshot, never a torn one (the rename is atomic on POSIX file systems). Everything is
+ * also held in memory: the process is the directory's only writer, so reads never touch disk.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { decidePut, stampOf, summarize, type PutOutcome, type SnapshotStore, type StoreContents, type StoredSnapshot } from './store.ts'
+
+const SUFFIX = '.snapshot.json'
+const TEMP = /^\..*\.tmp$/
+// snapshot-v1.md: a cluster is a DNS label; checked again here because it becomes a file name.
+const CLUSTER = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
+
+export class FileStoreError extends Error {}
+
+export class FileStore implements SnapshotStore {
+  readonly #held = new Map<string, StoredSnapshot>()
+  // One write at a time per process: a put decides against the state the previous put left,
+  // so two concurrent pushes cannot both pass decidePut and let the older one land last.
+  #queue: Promise<unknown> = Promise.resolve()
+
+  private constructor(readonly dir: string) {}
+
+  /** Opens (creating) a data directory: removes temp files left by a crash, loads every snapshot. */
+  static async open(dir: string): Promise<FileStore> {
+    await mkdir(dir, { recursive: true })
+    const store = new FileStore(dir)
+    for (const entry of await readdir(dir)) {
+      if (TEMP.test(entry)) await rm(join(dir, entry), { force: true })
+      else if (entry.endsWith(SUFFIX)) store.#adopt(entry, await readFile(join(dir, entry), 'utf8'))
+    }
+    return store
+  }
+
+  #adopt(file: string, text: string): void {
+    let record: StoredSnapshot
+    try {
+      record = JSON.parse(text) as StoredSnapshot
+    } catch {
+      // Cannot come from a crash (writes are atomic): the disk or an operator changed it.
+      throw new FileStoreError(`${join(this.dir, file)} is not valid JSON; move it away to start without it`)
+    }
+    const cluster = file.slice(0, -SUFFIX.length)
+    if (record.cluster !== cluster || !Number.isSafeInteger(record.revision) || typeof record.document !== 'string') {
+      throw new FileStoreError(`${join(this.dir, file)} is not a stored snapshot of cluster "${cluster}"`)
+    }
+    this.#held.set(cluster, record)
+  }
+
+  async stamp(): Promise<string> {
+    return stampOf(this.#held.values())
+  }
+
+  async load(): Promise<StoreContents> {
+    const snapshots = [...this.#held.values()]
+    return { stamp: stampOf(snapshots), snapshots }
+  }
+
+  async list() {
+    return [...this.#held.values()].map(summarize)
+  }
+
+  put(record: StoredSnapshot): Promise<PutOutcome> {
+    return this.#serial(async () => {
+      const decision = decidePut(this.#held.get(record.cluster), record)
+      if (decision !== 'store') return decision
+      await this.#write(record)
+      this.#held.set(record.cluster, record)
+      return { status: 'stored', summary: summarize(record) }
+    })
+  }
+
+  delete(cluster: string): Promise<boolean> {
+    return this.#serial(async () => {
+      if (!this.#held.has(cluster)) return false
+      await unlink(this.#path(cluster)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error
+      })
+      await this.#syncDir()
+      this.#held.delete(cluster)
+      return true
+    })
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  #path(cluster: string): string {
+    if (!CLUSTER.test(cluster)) throw new FileStoreError(`"${cluster}" is not a cluster name`)
+    return join(this.dir, cluster + SUFFIX)
+  }
+
+  async #write(record: StoredSnapshot): Promise<void> {
+    const target = this.#path(record.cluster)
+    const temp = join(this.dir, `.${record.cluster}.${randomBytes(6).toString('hex')}.tmp`)
+    try {
+      const file = await open(temp, 'wx', 0o600)
+      try {
+        await file.writeFile(JSON.stringify(record))
+        await file.sync()
+      } finally {
+        await file.close()
+      }
+      await rename(temp, target)
+    } catch (error) {
+      await rm(temp, { force: true })
+      throw error
+    }
+    await this.#syncDir()
+  }
+
+  /** Makes the rename (or unlink) itself durable: it lives in the directory's entries. */
+  async #syncDir(): Promise<void> {
+    const dir = await open(this.dir, 'r')
+    try {
+      await dir.sync()
+    } finally {
+      await dir.close()
+    }
+  }
+}
