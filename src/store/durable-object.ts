@@ -71,8 +71,13 @@ export class SnapshotStoreObject extends DurableObject {
       const sql = this.ctx.storage.sql
       sql.exec('DELETE FROM chunks WHERE cluster = ?', record.cluster)
       let chunks = 0
-      for (let at = 0; at < record.document.length || chunks === 0; at += CHUNK) {
-        sql.exec('INSERT INTO chunks (cluster, seq, body) VALUES (?, ?, ?)', record.cluster, chunks++, record.document.slice(at, at + CHUNK))
+      for (let at = 0; at < record.document.length || chunks === 0; ) {
+        let end = Math.min(at + CHUNK, record.document.length)
+        // Never split a surrogate pair: each half alone is not valid UTF-8 text.
+        const last = record.document.charCodeAt(end - 1)
+        if (end < record.document.length && last >= 0xd800 && last <= 0xdbff) end -= 1
+        sql.exec('INSERT INTO chunks (cluster, seq, body) VALUES (?, ?, ?)', record.cluster, chunks++, record.document.slice(at, end))
+        at = end
       }
       sql.exec(
         `INSERT OR REPLACE INTO snapshots (cluster, revision, digest, generated_at, received_at, names, chunks)
