@@ -12,6 +12,7 @@ import { dohGet, dohPost } from './doh.ts'
 import { answerJson } from './resolve.ts'
 import { Resolver, type AppEvents, type Upstream } from './resolver.ts'
 import { dohUpstream } from './upstream.ts'
+import { rateLimit, type RateLimiter } from './rate-limit.ts'
 import { deleteSnapshot, listSnapshots, putSnapshot, type SnapshotRoutesDeps } from './snapshots.ts'
 
 export interface AppDeps {
@@ -20,6 +21,10 @@ export interface AppDeps {
   now?: () => Date
   upstream?: Upstream
   events?: AppEvents
+  /** Per-client limits (README, Security); absent: no limit. */
+  rateLimiter?: RateLimiter
+  /** The client's address as the runtime knows it, the key of the rate limit. */
+  clientAddress?: (c: Context) => string | undefined
 }
 
 export interface MeshdohApp {
@@ -44,6 +49,10 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
   const resolver = new Resolver(holder, upstream, events)
   const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, events, holder, changed: () => holder.invalidate() }
   const app = new Hono()
+  if (deps.rateLimiter) {
+    const limited = rateLimit(deps.rateLimiter, deps.clientAddress ?? (() => undefined))
+    for (const path of ['/dns-query', '/resolve', '/v/*', '/v1/*']) app.use(path, limited)
+  }
 
   const anonymous = (handler: ViewHandler) => async (c: Context) => {
     if (!settings.anonymous) return c.json({ error: 'anonymous queries are disabled; use your view URL' }, 401)

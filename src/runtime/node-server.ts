@@ -7,7 +7,9 @@ import { getRequestListener } from '@hono/node-server'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo, Server } from 'node:net'
 import { pino, type Logger } from 'pino'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { createMeshdoh } from '../http/app.ts'
+import { tokenBucketLimiter } from '../http/rate-limit.ts'
 import type { AppEvents } from '../http/resolver.ts'
 import { FileStore } from '../store/file.ts'
 import type { ListenAddress, TlsFiles } from './node-config.ts'
@@ -70,7 +72,14 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   const { host, port } = options.listen ?? { host: '127.0.0.1', port: 8053 }
   const store = await FileStore.open(options.dataDir)
   const metrics = createMetrics(store)
-  const { app, holder } = createMeshdoh({ store, settings: options.settings, events: observed(metrics, logger) })
+  const limit = options.settings.rateLimit
+  const { app, holder } = createMeshdoh({
+    store,
+    settings: options.settings,
+    events: observed(metrics, logger),
+    rateLimiter: limit && tokenBucketLimiter(limit.rate, limit.burst),
+    clientAddress: (c) => getConnInfo(c).remote.address,
+  })
   app.get('/metrics', () => metrics.respond())
   // Compile what the data directory holds now, so the first query after a restart is answered from it.
   await holder.current()

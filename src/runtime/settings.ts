@@ -25,6 +25,8 @@ export interface Settings {
   freshnessSeconds: number
   /** After this long unable to read the store, answers carry the EDE "Stale Answer". */
   staleSeconds: number
+  /** Queries per second per client address, with a burst; absent: no limit. */
+  rateLimit?: { rate: number; burst: number }
 }
 
 export type SettingsSource = Record<string, string | undefined>
@@ -107,5 +109,12 @@ export function parseSettings(source: SettingsSource): Settings {
     maxSnapshotBytes: parsePositive('MESHDOH_MAX_SNAPSHOT_BYTES', source.MESHDOH_MAX_SNAPSHOT_BYTES, 16 * 1024 * 1024),
     freshnessSeconds: parsePositive('MESHDOH_FRESHNESS_SECONDS', source.MESHDOH_FRESHNESS_SECONDS, 5),
     staleSeconds: parsePositive('MESHDOH_STALE_SECONDS', source.MESHDOH_STALE_SECONDS, 60),
+    rateLimit: parseRateLimit(source),
   }
+}
+
+function parseRateLimit(source: SettingsSource): Settings['rateLimit'] {
+  if (!source.MESHDOH_RATE_LIMIT_QPS?.trim()) return undefined
+  const rate = parsePositive('MESHDOH_RATE_LIMIT_QPS', source.MESHDOH_RATE_LIMIT_QPS, 1)
+  return { rate, burst: parsePositive('MESHDOH_RATE_LIMIT_BURST', source.MESHDOH_RATE_LIMIT_BURST, rate * 2) }
 }

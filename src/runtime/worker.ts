@@ -5,7 +5,8 @@
 import type { Hono } from 'hono'
 import { createApp } from '../http/app.ts'
 import { DurableObjectStore, SnapshotStoreObject } from '../store/durable-object.ts'
-import { parseSettings, type SettingsSource } from './settings.ts'
+import { bindingLimiter, tokenBucketLimiter, type RateLimitBinding, type RateLimiter } from '../http/rate-limit.ts'
+import { parseSettings, type Settings, type SettingsSource } from './settings.ts'
 
 export { SnapshotStoreObject }
 
@@ -15,13 +16,23 @@ let builtFor: Env | undefined
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
     if (app === undefined || builtFor !== env) {
+      const settings = parseSettings(env as unknown as SettingsSource)
       app = createApp({
         store: new DurableObjectStore(env.SNAPSHOTS as unknown as DurableObjectNamespace<SnapshotStoreObject>),
-        settings: parseSettings(env as unknown as SettingsSource),
+        settings,
         events: { error: (error) => console.error('meshdoh:', error) },
+        rateLimiter: limiterFor(env, settings),
+        clientAddress: (c) => c.req.header('cf-connecting-ip'),
       })
       builtFor = env
     }
     return app.fetch(request, env, ctx)
   },
 } satisfies ExportedHandler<Env>
+
+/** The `RATE_LIMITER` binding where deployed (README, Security); else a per-isolate bucket if configured. */
+function limiterFor(env: Env, settings: Settings): RateLimiter | undefined {
+  const binding = (env as unknown as { RATE_LIMITER?: RateLimitBinding }).RATE_LIMITER
+  if (binding) return bindingLimiter(binding)
+  return settings.rateLimit && tokenBucketLimiter(settings.rateLimit.rate, settings.rateLimit.burst)
+}
