@@ -2,7 +2,7 @@
  * Builds the answer to one question from a NameLookup: rcodes, CNAME chains (R5), negative
  * answers with SOA (R10), SRV additionals (R6.6). Pure: no I/O, no runtime.
  */
-import type { Found, NameLookup } from './lookup.ts'
+import type { Found, NameLookup, NegativeSoa } from './lookup.ts'
 import { normalizeName } from './names.ts'
 import { EdeCode, QType, Rcode, emptyAnswer, type Answer, type Question, type Rr } from './types.ts'
 
@@ -44,7 +44,7 @@ export function answerQuestion(lookup: NameLookup, question: Question): AnswerRe
     }
     if (result.kind === 'nxdomain') {
       answer.rcode = Rcode.NXDOMAIN
-      answer.authority.push({ name: result.soa.owner, type: 'SOA', ttl: result.soa.ttl, data: result.soa.data })
+      answer.authority.push(soaRr(result.soa, name, owner))
       return { answer }
     }
     seen.add(name)
@@ -61,15 +61,18 @@ export function answerQuestion(lookup: NameLookup, question: Question): AnswerRe
     const records = result.rrset(question.type, owner)
     if (records.length === 0) {
       // NODATA (R10.2). After a CNAME the chain alone is the answer (R5.3).
-      if (depth === 0 && result.soa) {
-        answer.authority.push({ name: result.soa.owner, type: 'SOA', ttl: result.soa.ttl, data: result.soa.data })
-      }
+      if (depth === 0 && result.soa) answer.authority.push(soaRr(result.soa, name, owner))
       return { answer }
     }
     answer.answer.push(...records)
     if (question.type === QType.SRV) answer.additional.push(...srvAdditionals(lookup, records))
     return { answer }
   }
+}
+
+/** The SOA of a negative answer; R1.3: when its owner is the asked name, spelled as asked. */
+function soaRr(soa: NegativeSoa, name: string, spelling: string): Rr {
+  return { name: soa.owner === name ? spelling : soa.owner, type: 'SOA', ttl: soa.ttl, data: soa.data }
 }
 
 /** R6.6: addresses of the SRV targets meshdoh can resolve itself. */

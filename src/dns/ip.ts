@@ -146,23 +146,26 @@ export function parseCidr(text: string): Cidr | undefined {
   return { bytes, bits }
 }
 
-/** Whether the first `bits` bits of `a` and `b` agree. */
-export function samePrefix(a: Uint8Array, b: Uint8Array, bits: number): boolean {
-  if (a.length !== b.length) return false
-  const whole = bits >> 3
-  for (let i = 0; i < whole; i++) if (a[i] !== b[i]) return false
-  const rest = bits & 7
-  if (rest === 0) return true
-  const mask = (0xff << (8 - rest)) & 0xff
-  return (a[whole]! & mask) === (b[whole]! & mask)
-}
-
-/** The reverse zone that holds a CIDR: its prefix rounded down to a label boundary (octet or nibble). */
-export function reverseZoneOf(cidr: Cidr): string {
+/**
+ * The reverse zones that hold a CIDR, as CoreDNS's plugin/pkg/cidr `Class` makes them: a
+ * prefix off a label boundary (octet for IPv4, nibble for IPv6) becomes the prefixes of the
+ * next boundary that cover it, so 10.96.0.0/12 is 96.10 ... 111.10.in-addr.arpa and nothing
+ * else of 10/8. At most 128 zones (IPv4 /1) or 8 (IPv6).
+ */
+export function reverseZonesOf(cidr: Cidr): string[] {
   const step = cidr.bytes.length === 4 ? 8 : 4
-  const bits = Math.floor(cidr.bits / step) * step
-  const full = reverseName(cidr.bytes)
-  const labels = full.split('.')
-  const total = cidr.bytes.length === 4 ? 4 : 32
-  return labels.slice(total - bits / step).join('.')
+  const bits = Math.ceil(cidr.bits / step) * step
+  const labels = bits / step
+  const total = (cidr.bytes.length * 8) / step
+  const zones: string[] = []
+  for (let i = 0; i < 2 ** (bits - cidr.bits); i++) {
+    const bytes = new Uint8Array(cidr.bytes)
+    // Clear the host bits, then write the subnet number into the bits up to the boundary.
+    for (let bit = cidr.bits; bit < bytes.length * 8; bit++) bytes[bit >> 3] &= ~(0x80 >> (bit & 7))
+    for (let bit = 0; bit < bits - cidr.bits; bit++) {
+      if ((i >> bit) & 1) bytes[(bits - 1 - bit) >> 3] |= 0x80 >> ((bits - 1 - bit) & 7)
+    }
+    zones.push(reverseName(bytes).split('.').slice(total - labels).join('.'))
+  }
+  return zones
 }

@@ -3,7 +3,7 @@
  * BuildNameTable). Linear in the size of the snapshots: every name is written once, and its
  * ancestors inside the zone once each.
  */
-import { canonicalIp, isIPv6, parseCidr, reverseZoneOf } from '../dns/ip.ts'
+import { canonicalIp, isIPv6, parseCidr, reverseZonesOf } from '../dns/ip.ts'
 import { dashedIpName, isAtOrBelow, normalizeName } from '../dns/names.ts'
 import type { Endpoint, Snapshot } from './schema.ts'
 import type {
@@ -23,11 +23,17 @@ export interface CompileOptions {
   defaultDomain: string
 }
 
+// The addresses already in each list being built, so that adding stays O(1) (linear compile).
+const seen = new WeakMap<Addresses, Set<string>>()
+
 function addAddress(into: Addresses, text: string): void {
   const ip = canonicalIp(text.replace(/\/(32|128)$/, ''))
   if (ip === undefined) return
-  const list = isIPv6(ip) ? into.v6 : into.v4
-  if (!list.includes(ip)) list.push(ip)
+  let known = seen.get(into)
+  if (known === undefined) seen.set(into, (known = new Set([...into.v4, ...into.v6])))
+  if (known.has(ip)) return
+  known.add(ip)
+  ;(isIPv6(ip) ? into.v6 : into.v4).push(ip)
 }
 
 function addressesOf(texts: Iterable<string>): Addresses {
@@ -51,7 +57,8 @@ class Builder {
   readonly wildcards = new Map<string, EntryRecord[]>()
   readonly ptrs = new Map<string, PtrRecord[]>()
   readonly zones = new Map<string, ZoneRecord>()
-  readonly reverseZones: ReverseZoneRecord[] = []
+  readonly #ptrKeys = new Set<string>()
+  readonly reverseZones = new Map<string, ReverseZoneRecord>()
 
   node(name: string): NameNode {
     let node = this.names.get(name)
@@ -78,10 +85,17 @@ class Builder {
     }
   }
 
-  ptr(ip: string, record: PtrRecord): void {
+  /**
+   * R7.3: one PTR per (address, target, cluster); repeats collapse. `source` tells apart
+   * entries of several namespaces for one host, which differ in visibility (R13.6).
+   */
+  ptr(ip: string, record: PtrRecord, source = ''): void {
+    const key = `${ip} ${record.target} ${record.cluster} ${source}`
+    if (this.#ptrKeys.has(key)) return
+    this.#ptrKeys.add(key)
     const list = this.ptrs.get(ip)
     if (list === undefined) this.ptrs.set(ip, [record])
-    else if (!list.some((p) => p.target === record.target && p.cluster === record.cluster)) list.push(record)
+    else list.push(record)
   }
 
   zone(snapshot: Snapshot): void {
@@ -101,12 +115,20 @@ class Builder {
     for (const text of snapshot.serviceCIDRs ?? []) {
       const cidr = parseCidr(text)
       if (cidr === undefined) continue
-      this.reverseZones.push({ zone: reverseZoneOf(cidr), ...cidr, ttl: snapshot.ttl, serial })
+      for (const zone of reverseZonesOf(cidr)) {
+        const held = this.reverseZones.get(zone)
+        if (held === undefined) this.reverseZones.set(zone, { zone, ttl: snapshot.ttl, serial })
+        else {
+          held.ttl = Math.min(held.ttl, snapshot.ttl)
+          held.serial = Math.max(held.serial, serial)
+        }
+      }
     }
   }
 
   services(snapshot: Snapshot): void {
     const domain = normalizeName(snapshot.clusterDomain)
+    const serial = serialOf(snapshot.generatedAt)
     for (const service of snapshot.services) {
       const fqdn = `${service.name}.${service.namespace}.svc.${domain}`
       const kind = service.externalName ? 'external' : service.clusterIPs.length > 0 ? 'cluster-ip' : 'headless'
@@ -118,6 +140,7 @@ class Builder {
         fqdn,
         domain,
         ttl: snapshot.ttl,
+        serial,
         visibility: visibilityOf(service.exportTo, service.namespace),
         addresses: kind === 'cluster-ip' ? addressesOf(service.clusterIPs) : { v4: [], v6: [] },
         ports: service.ports.map((p) => ({ name: p.name.toLowerCase(), port: p.port, protocol: protocolOf(p.protocol) })),
@@ -163,6 +186,7 @@ class Builder {
   }
 
   serviceEntries(snapshot: Snapshot): void {
+    const serial = serialOf(snapshot.generatedAt)
     for (const entry of snapshot.serviceEntries) {
       const visibility = visibilityOf(entry.exportTo, entry.namespace)
       const vips = addressesOf(entry.addresses.filter((a) => !a.includes('/') || /\/(32|128)$/.test(a)))
@@ -177,6 +201,7 @@ class Builder {
           name: entry.name,
           host,
           ttl: snapshot.ttl,
+          serial,
           visibility,
           vips,
           hostVips: addressesOf(perHost.get(host) ?? []),
@@ -192,10 +217,9 @@ class Builder {
         }
         ;(this.node(host).entries ??= []).push(record)
         this.ancestors(host, visibility)
-        for (const [ips, auto] of [[vips, false], [record.hostVips, true]] as const) {
-          for (const ip of [...ips.v4, ...ips.v6]) {
-            this.ptr(ip, { target: host, cluster: snapshot.cluster, visibility, ttl: snapshot.ttl, rank: 2, entry: record, auto })
-          }
+        // R7.4: whether the host answers with the VIP for a view is decided per query.
+        for (const ip of [...vips.v4, ...vips.v6, ...record.hostVips.v4, ...record.hostVips.v6]) {
+          this.ptr(ip, { target: host, cluster: snapshot.cluster, visibility, ttl: snapshot.ttl, rank: 2 }, entry.namespace)
         }
       }
     }

@@ -104,14 +104,16 @@ export function schemaVersionFound(soa: NegativeSoa): Found {
   }
 }
 
+/** R7: one PTR per target; the RRset gets the smallest ttl of its snapshots (RFC 2181 §5.2). */
 export function ptrFound(targets: Array<{ target: string; ttl: number }>, soa: NegativeSoa | undefined): Found {
+  const ttl = Math.min(...targets.map((t) => t.ttl))
   return {
     kind: 'found',
     authoritative: true,
     soa,
-    ttl: Math.min(...targets.map((t) => t.ttl)),
+    ttl,
     rrset: (type, owner) =>
-      type === QType.PTR || type === QType.ANY ? targets.map((t) => ({ name: owner, type: 'PTR', ttl: t.ttl, data: t.target })) : [],
+      type === QType.PTR || type === QType.ANY ? targets.map((t) => ({ name: owner, type: 'PTR', ttl, data: t.target })) : [],
   }
 }
 

@@ -24,6 +24,8 @@ export interface ServiceRecord {
   /** Where the service's aliases (R15) are built: its snapshot's cluster domain. */
   domain: string
   ttl: number
+  /** The SOA serial of its snapshot (R9.1), for SOAs owned by its alias names (R10.2). */
+  serial: number
   visibility: Visibility
   /** ClusterIPs, or for a headless service the union of its ready endpoint addresses. */
   addresses: Addresses
@@ -50,6 +52,8 @@ export interface EntryRecord {
   /** Normalised; wildcard hosts keep their `*.` prefix. */
   host: string
   ttl: number
+  /** The SOA serial of its snapshot (R9.1), for SOAs owned by the host (R10.2). */
+  serial: number
   visibility: Visibility
   /** From spec.addresses: every host answers them (R13.1). */
   vips: Addresses
@@ -66,9 +70,6 @@ export interface PtrRecord {
   ttl: number
   /** R7.1: a ClusterIP outranks an endpoint, which outranks a ServiceEntry VIP (R7.4). */
   rank: 0 | 1 | 2
-  /** For VIPs: the entry, to check shadowing and the view's auto-allocation setting. */
-  entry?: EntryRecord
-  auto?: boolean
 }
 
 export interface ZoneRecord {
@@ -79,10 +80,10 @@ export interface ZoneRecord {
   serial: number
 }
 
+/** A reverse zone owned because a snapshot's `serviceCIDRs` cover it (R7.5). */
 export interface ReverseZoneRecord {
   zone: string
-  bytes: Uint8Array
-  bits: number
+  /** Smallest ttl and newest serial of the snapshots that list it, as for zones (R9.1). */
   ttl: number
   serial: number
 }

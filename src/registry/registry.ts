@@ -13,7 +13,8 @@ export interface RegistryData {
   wildcards: Map<string, EntryRecord[]>
   ptrs: Map<string, PtrRecord[]>
   zones: Map<string, ZoneRecord>
-  reverseZones: ReverseZoneRecord[]
+  /** By zone name (R7.5): the reverse zones covering the snapshots' serviceCIDRs. */
+  reverseZones: Map<string, ReverseZoneRecord>
   defaultDomain: string
   /** Held snapshots in name order, with their cluster domains. */
   clusters: Array<{ cluster: string; domain: string }>
@@ -38,6 +39,19 @@ export class Registry {
     for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
       const suffix = name.slice(dot + 1)
       if (zones.has(suffix)) return suffix
+    }
+    return undefined
+  }
+
+  /** The owned reverse zone `name` is at or under (R7.5): one map lookup per label. */
+  reverseZoneOf(name: string): ReverseZoneRecord | undefined {
+    const zones = this.data.reverseZones
+    if (zones.size === 0) return undefined
+    for (let n: string | undefined = name; n !== undefined; ) {
+      const zone = zones.get(n)
+      if (zone !== undefined) return zone
+      const dot = n.indexOf('.')
+      n = dot < 0 ? undefined : n.slice(dot + 1)
     }
     return undefined
   }

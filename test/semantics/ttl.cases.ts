@@ -1,0 +1,112 @@
+/** R19 TTLs: positive from the snapshot, negative capped at 300 through the SOA (RFC 2308). */
+import { serialOf, soa, type Case } from './case.ts'
+
+const SLOW = soa('cluster.slow', 600, serialOf('slow'))
+const FAST = soa('cluster.fast', 0, serialOf('fast'))
+// R9.1: bookinfo (ttl 30) and late (ttl 10, newer) feed cluster.local together.
+const SHARED = soa('cluster.local', 10, serialOf('late'))
+
+export const ttlCases: Case[] = [
+  {
+    name: 'success: positive answers carry the snapshot ttl',
+    rule: 'R19.1',
+    fixtures: ['slow'],
+    qname: 'api.ns1.svc.cluster.slow',
+    qtype: 'A',
+    rcode: 'NOERROR',
+    answer: ['api.ns1.svc.cluster.slow. 600 IN A 10.99.0.1'],
+  },
+  {
+    name: 'nxdomain: the SOA TTL is capped at 300, its MINIMUM is the ttl',
+    rule: 'R19.2',
+    fixtures: ['slow'],
+    qname: 'nope.ns1.svc.cluster.slow',
+    qtype: 'A',
+    rcode: 'NXDOMAIN',
+    answer: [],
+    authority: [SLOW],
+  },
+  {
+    name: 'success: SOA at the apex with a large ttl',
+    rule: 'R9.1',
+    fixtures: ['slow'],
+    qname: 'cluster.slow',
+    qtype: 'SOA',
+    rcode: 'NOERROR',
+    answer: [SLOW],
+  },
+  {
+    name: 'success: dns-version keeps its own TTL 28800',
+    rule: 'R8.1',
+    fixtures: ['slow'],
+    qname: 'dns-version.cluster.slow',
+    qtype: 'TXT',
+    rcode: 'NOERROR',
+    answer: ['dns-version.cluster.slow. 28800 IN TXT "1.1.0"'],
+  },
+  {
+    name: 'success: ttl 0 is served as 0',
+    rule: 'R19.1',
+    fixtures: ['fast'],
+    qname: 'api.ns1.svc.cluster.fast',
+    qtype: 'A',
+    rcode: 'NOERROR',
+    answer: ['api.ns1.svc.cluster.fast. 0 IN A 10.99.1.1'],
+  },
+  {
+    name: 'nodata: ttl 0 gives an SOA of TTL 0 and MINIMUM 0',
+    rule: 'R19.2',
+    fixtures: ['fast'],
+    qname: 'api.ns1.svc.cluster.fast',
+    qtype: 'AAAA',
+    rcode: 'NOERROR',
+    answer: [],
+    authority: [FAST],
+  },
+  {
+    name: 'success: a zone fed by two snapshots: smallest ttl, newest serial',
+    rule: 'R9.1',
+    fixtures: ['bookinfo', 'late'],
+    qname: 'cluster.local',
+    qtype: 'SOA',
+    rcode: 'NOERROR',
+    answer: [SHARED],
+  },
+  {
+    name: 'nxdomain: negative answers of a shared zone use its smallest ttl',
+    rule: 'R19.2',
+    fixtures: ['bookinfo', 'late'],
+    qname: 'nope.bookinfo.svc.cluster.local',
+    qtype: 'A',
+    rcode: 'NXDOMAIN',
+    answer: [],
+    authority: [SHARED],
+  },
+  {
+    name: 'success: each snapshot keeps its own ttl in a shared zone (bookinfo)',
+    rule: 'R19.1',
+    fixtures: ['bookinfo', 'late'],
+    qname: 'reviews.bookinfo.svc.cluster.local',
+    qtype: 'A',
+    rcode: 'NOERROR',
+    answer: ['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.7'],
+  },
+  {
+    name: 'success: each snapshot keeps its own ttl in a shared zone (late)',
+    rule: 'R19.1',
+    fixtures: ['bookinfo', 'late'],
+    qname: 'clock.time.svc.cluster.local',
+    qtype: 'A',
+    rcode: 'NOERROR',
+    answer: ['clock.time.svc.cluster.local. 10 IN A 10.96.99.1'],
+  },
+  {
+    name: 'success: NS at the apex of a shared zone',
+    rule: 'R9.4',
+    fixtures: ['bookinfo', 'late'],
+    qname: 'cluster.local',
+    qtype: 'NS',
+    rcode: 'NOERROR',
+    answer: ['cluster.local. 10 IN NS ns.dns.cluster.local.'],
+  },
+]
