@@ -33,7 +33,7 @@ export async function listAll<O, T>(
   limit: number
 ): Promise<Listed<T>> {
   const items: T[] = []
-  let resourceVersion = ''
+  let resourceVersion: string
   let token: string | undefined
   do {
     let page: ListPage<O>
