@@ -3,9 +3,6 @@
  * and the JSON API for `?name=`. HTTP errors only for what is not a DNS message at all.
  */
 import type { Context } from 'hono'
-import { cacheControl } from '../dns/cache.ts'
-import { encodeResponse, parseQuery } from '../dns/wire.ts'
-import { emptyAnswer } from '../dns/types.ts'
 import type { View } from '../registry/views.ts'
 import { readBody } from './body.ts'
 import { answerJson } from './resolve.ts'
@@ -35,13 +32,10 @@ export function decodeBase64Url(text: string): Uint8Array | undefined {
 }
 
 async function answerWire(c: Context, resolver: Resolver, bytes: Uint8Array, view: View): Promise<Response> {
-  const parsed = parseQuery(bytes)
-  if (!parsed.ok && 'reason' in parsed) return textError(c, 400, parsed.reason)
-  const headers = { 'Content-Type': DNS_MESSAGE, 'Cache-Control': 'no-store' }
-  if (!parsed.ok) return c.body(encodeResponse(parsed.header, emptyAnswer(parsed.rcode)) as Uint8Array<ArrayBuffer>, 200, headers)
-  const answer = await resolver.answer(parsed.query, view)
-  headers['Cache-Control'] = cacheControl(answer)
-  return c.body(encodeResponse(parsed.query, answer) as Uint8Array<ArrayBuffer>, 200, headers)
+  const reply = await resolver.wire(bytes, view)
+  if (!reply.ok) return textError(c, 400, reply.reason)
+  const headers = { 'Content-Type': DNS_MESSAGE, 'Cache-Control': reply.cacheControl }
+  return c.body(reply.body as Uint8Array<ArrayBuffer>, 200, headers)
 }
 
 export async function dohGet(c: Context, resolver: Resolver, view: View): Promise<Response> {

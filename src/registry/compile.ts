@@ -23,22 +23,33 @@ export interface CompileOptions {
   defaultDomain: string
 }
 
-// The addresses already in each list being built, so that adding stays O(1) (linear compile).
-const seen = new WeakMap<Addresses, Set<string>>()
+/**
+ * The addresses already in each list being built, so that adding stays O(1) for large lists
+ * (linear compile). One per compile: the sets must not outlive it, or they double the index.
+ */
+type Seen = WeakMap<Addresses, Set<string>>
 
-function addAddress(into: Addresses, text: string): void {
-  const ip = canonicalIp(text.replace(/\/(32|128)$/, ''))
+// Below this length a scan is cheaper than a set.
+const SCAN_LIMIT = 8
+
+function addAddress(into: Addresses, text: string, seen: Seen): void {
+  const ip = canonicalIp(text.endsWith('/32') || text.endsWith('/128') ? text.slice(0, text.indexOf('/')) : text)
   if (ip === undefined) return
+  const list = isIPv6(ip) ? into.v6 : into.v4
+  if (into.v4.length + into.v6.length < SCAN_LIMIT) {
+    if (!list.includes(ip)) list.push(ip)
+    return
+  }
   let known = seen.get(into)
   if (known === undefined) seen.set(into, (known = new Set([...into.v4, ...into.v6])))
   if (known.has(ip)) return
   known.add(ip)
-  ;(isIPv6(ip) ? into.v6 : into.v4).push(ip)
+  list.push(ip)
 }
 
-function addressesOf(texts: Iterable<string>): Addresses {
+function addressesOf(texts: Iterable<string>, seen: Seen): Addresses {
   const out: Addresses = { v4: [], v6: [] }
-  for (const text of texts) addAddress(out, text)
+  for (const text of texts) addAddress(out, text, seen)
   return out
 }
 
@@ -53,6 +64,7 @@ function parentOf(name: string): string | undefined {
 }
 
 class Builder {
+  readonly seen: Seen = new WeakMap()
   readonly names = new Map<string, NameNode>()
   readonly wildcards = new Map<string, EntryRecord[]>()
   readonly ptrs = new Map<string, PtrRecord[]>()
@@ -142,7 +154,7 @@ class Builder {
         ttl: snapshot.ttl,
         serial,
         visibility: visibilityOf(service.exportTo, service.namespace),
-        addresses: kind === 'cluster-ip' ? addressesOf(service.clusterIPs) : { v4: [], v6: [] },
+        addresses: kind === 'cluster-ip' ? addressesOf(service.clusterIPs, this.seen) : { v4: [], v6: [] },
         ports: service.ports.map((p) => ({ name: p.name.toLowerCase(), port: p.port, protocol: protocolOf(p.protocol) })),
         endpointLabels: [],
         externalName: service.externalName ? normalizeName(service.externalName) : undefined,
@@ -162,7 +174,7 @@ class Builder {
   endpoints(service: ServiceRecord, endpoints: Endpoint[]): void {
     const byLabel = new Map<string, EndpointRecord>()
     for (const endpoint of endpoints) {
-      for (const address of endpoint.addresses) addAddress(service.addresses, address)
+      for (const address of endpoint.addresses) addAddress(service.addresses, address, this.seen)
       const labels = endpoint.hostname
         ? [[endpoint.hostname, endpoint.addresses] as const]
         : endpoint.addresses.map((a) => [dashedIpName(a), [a]] as const)
@@ -173,7 +185,7 @@ class Builder {
           byLabel.set(label, record)
           service.endpointLabels.push(label)
         }
-        for (const address of addresses) addAddress(record.addresses, address)
+        for (const address of addresses) addAddress(record.addresses, address, this.seen)
       }
     }
     for (const record of byLabel.values()) {
@@ -189,8 +201,8 @@ class Builder {
     const serial = serialOf(snapshot.generatedAt)
     for (const entry of snapshot.serviceEntries) {
       const visibility = visibilityOf(entry.exportTo, entry.namespace)
-      const vips = addressesOf(entry.addresses.filter((a) => !a.includes('/') || /\/(32|128)$/.test(a)))
-      const endpoints = addressesOf(entry.endpoints.flatMap((e) => e.addresses))
+      const vips = addressesOf(entry.addresses.filter((a) => !a.includes('/') || /\/(32|128)$/.test(a)), this.seen)
+      const endpoints = addressesOf(entry.endpoints.flatMap((e) => e.addresses), this.seen)
       const perHost = new Map<string, string[]>()
       for (const [host, ips] of Object.entries(entry.hostAddresses ?? {})) perHost.set(normalizeName(host), ips)
       for (const rawHost of entry.hosts) {
@@ -204,7 +216,7 @@ class Builder {
           serial,
           visibility,
           vips,
-          hostVips: addressesOf(perHost.get(host) ?? []),
+          hostVips: addressesOf(perHost.get(host) ?? [], this.seen),
           endpoints,
         }
         if (host.startsWith('*.')) {

@@ -60,8 +60,12 @@ export class RegistryHolder {
   /** Whether answers come from a registry the store has not confirmed for longer than the bound. */
   serving(): Serving {
     const sinceCheckMs = (this.options.now ?? Date.now)() - this.#succeededAt
-    const stale = this.#stamp !== undefined && sinceCheckMs > (this.options.staleMs ?? 60_000)
-    return { clusters: this.#serving, sinceCheckMs, stale }
+    return { clusters: this.#serving, sinceCheckMs, stale: this.stale() }
+  }
+
+  stale(): boolean {
+    const sinceCheckMs = (this.options.now ?? Date.now)() - this.#succeededAt
+    return this.#stamp !== undefined && sinceCheckMs > (this.options.staleMs ?? 60_000)
   }
 
   /** Makes the next `current()` ask the store: after a push or delete in this isolate. */

@@ -1,0 +1,53 @@
+/**
+ * Encoded answers, reused: a query that repeats byte for byte (the ID aside) under the same
+ * registry and view gets the same answer, so the second time costs a map lookup and a copy
+ * instead of a decode, a lookup and an encode (Istio precomputes its answers the same way).
+ * Cleared whenever the registry changes; bounded in entries and key size.
+ */
+
+export interface CachedAnswer {
+  /** The encoded response; never handed out, only copied (STYLE: never mutate a shared answer). */
+  bytes: Uint8Array
+  cacheControl: string
+  type: number
+  rcode: number
+}
+
+const MAX_QUERY_BYTES = 512
+
+export class AnswerCache {
+  #registry: unknown
+  readonly #entries = new Map<string, CachedAnswer>()
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** The cache key of a query for a view, or undefined for queries not worth keeping. */
+  key(viewId: string, query: Uint8Array): string | undefined {
+    if (query.length > MAX_QUERY_BYTES) return undefined
+    let key = viewId + '\u0000'
+    for (let i = 2; i < query.length; i++) key += String.fromCharCode(query[i]!)
+    return key
+  }
+
+  get(registry: unknown, key: string): CachedAnswer | undefined {
+    if (registry !== this.#registry) return undefined
+    return this.#entries.get(key)
+  }
+
+  set(registry: unknown, key: string, answer: CachedAnswer): void {
+    if (registry !== this.#registry) {
+      this.#entries.clear()
+      this.#registry = registry
+    }
+    if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!)
+    this.#entries.set(key, answer)
+  }
+
+  /** A copy of `answer` carrying `id`. */
+  static withId(answer: CachedAnswer, id: number): Uint8Array {
+    const out = answer.bytes.slice()
+    out[0] = id >> 8
+    out[1] = id & 0xff
+    return out
+  }
+}
