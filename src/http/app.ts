@@ -12,6 +12,7 @@ import { dohGet, dohPost } from './doh.ts'
 import { answerJson } from './resolve.ts'
 import { Resolver, type AppEvents, type Upstream } from './resolver.ts'
 import { dohUpstream } from './upstream.ts'
+import { wireFastPath, type WireFastPath } from './wire-fast-path.ts'
 import { rateLimit, type RateLimiter } from './rate-limit.ts'
 import { deleteSnapshot, listSnapshots, putSnapshot, type SnapshotRoutesDeps } from './snapshots.ts'
 
@@ -30,6 +31,8 @@ export interface AppDeps {
 export interface MeshdohApp {
   app: Hono
   holder: RegistryHolder
+  /** The common DoH GET without the framework, for runtimes that can hand it over (Node h2). */
+  fastPath: WireFastPath
 }
 
 type ViewHandler = (c: Context, resolver: Resolver, view: View) => Promise<Response>
@@ -59,7 +62,7 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     return handler(c, resolver, EMPTY_VIEW)
   }
   const viewed = (handler: ViewHandler) => async (c: Context) => {
-    const view = await findView(settings.views, c.req.param('view') ?? '')
+    const view = findView(settings.views, c.req.param('view') ?? '')
     if (view === undefined) return c.json({ error: 'unknown view' }, 404)
     return handler(c, resolver, view)
   }
@@ -97,7 +100,7 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     events.error?.(error)
     return c.json({ error: 'internal error' }, 500)
   })
-  return { app, holder }
+  return { app, holder, fastPath: wireFastPath(resolver, settings, deps.rateLimiter) }
 }
 
 /** The app alone, for runtimes that need nothing else. */

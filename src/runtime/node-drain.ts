@@ -5,7 +5,7 @@
  * connection: at close, idle connections go at once, busy ones after their last response.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2'
+import type { Http2ServerRequest, Http2ServerResponse, Http2Session, ServerHttp2Stream } from 'node:http2'
 import type { Socket } from 'node:net'
 
 const GRACE_MS = 1000
@@ -72,6 +72,15 @@ export class Drain {
       })
       listener(req, res)
     }
+  }
+
+  /** An HTTP/2 stream answered without the compatibility layer: counted like a request. */
+  stream(stream: ServerHttp2Stream): void {
+    this.#inFlight++
+    stream.once('close', () => {
+      this.#inFlight--
+      if (this.#inFlight === 0) this.#idle?.()
+    })
   }
 
   /** Stops new work on open connections, waits for requests in flight (at most `timeoutMs`), closes the rest. */

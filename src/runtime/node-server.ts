@@ -73,7 +73,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   const store = await FileStore.open(options.dataDir)
   const metrics = createMetrics(store)
   const limit = options.settings.rateLimit
-  const { app, holder } = createMeshdoh({
+  const { app, holder, fastPath } = createMeshdoh({
     store,
     settings: options.settings,
     events: observed(metrics, logger),
@@ -88,8 +88,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   const listener = getRequestListener(app.fetch, { errorHandler: (err) => void logger.error({ err }, 'request failed') })
   const drain = new Drain()
   const tls = options.tls
-  const secure = tls !== undefined ? tlsServer(listener, drain, await readTls(tls)) : undefined
-  const server: Server = secure ?? cleartextServer(listener, drain)
+  const secure = tls !== undefined ? tlsServer(listener, drain, await readTls(tls), fastPath) : undefined
+  const server: Server = secure ?? cleartextServer(listener, drain, fastPath)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -8,7 +8,9 @@ import http from 'node:http'
 import http2 from 'node:http2'
 import net, { type Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import type { WireFastPath } from '../http/wire-fast-path.ts'
 import type { Drain, RequestListener } from './node-drain.ts'
+import { attachWireFastPath } from './node-fast-path.ts'
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
 /** A connection that says nothing for this long is dropped before any server sees it. */
@@ -21,9 +23,10 @@ export interface TlsMaterial {
   key: Buffer
 }
 
-export function tlsServer(listener: RequestListener, drain: Drain, tls: TlsMaterial): http2.Http2SecureServer {
+export function tlsServer(listener: RequestListener, drain: Drain, tls: TlsMaterial, fast?: WireFastPath): http2.Http2SecureServer {
   const server = http2.createSecureServer({ ...tls, allowHTTP1: true })
   server.on('request', drain.wrap(listener))
+  if (fast) attachWireFastPath(server, fast, drain)
   // An h2 connection is closed through its session; session.socket is a proxy, not this socket.
   server.on('secureConnection', (socket: TLSSocket) => {
     if (socket.alpnProtocol !== 'h2') drain.socket(socket)
@@ -34,12 +37,13 @@ export function tlsServer(listener: RequestListener, drain: Drain, tls: TlsMater
   return server
 }
 
-export function cleartextServer(listener: RequestListener, drain: Drain): net.Server {
+export function cleartextServer(listener: RequestListener, drain: Drain, fast?: WireFastPath): net.Server {
   const wrapped = drain.wrap(listener)
   const h1 = http.createServer({ keepAliveTimeout: IDLE_TIMEOUT_MS }, wrapped)
   // h1 never listens itself, so its headers/request timeouts never start: bound idle sockets instead.
   h1.setTimeout(IDLE_TIMEOUT_MS)
   const h2 = http2.createServer({}, wrapped)
+  if (fast) attachWireFastPath(h2, fast, drain)
   h2.on('session', (session) => drain.session(session))
   h2.setTimeout(IDLE_TIMEOUT_MS)
   return net.createServer((socket) => {
