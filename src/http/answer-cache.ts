@@ -29,6 +29,15 @@ export class AnswerCache {
     return key
   }
 
+  /**
+   * The key of a GET's base64url `dns` text: its first four characters hold the ID and the
+   * first flags octet (RFC 8484 §4.1); the flags octet, the view and the rest make the key.
+   */
+  textKey(viewId: string, dns: string, flags: number): string | undefined {
+    if (dns.length > (MAX_QUERY_BYTES * 4) / 3) return undefined
+    return `${viewId}\u0001${String.fromCharCode(flags)}${dns.slice(4)}`
+  }
+
   get(registry: unknown, key: string): CachedAnswer | undefined {
     if (registry !== this.#registry) return undefined
     return this.#entries.get(key)

@@ -41,11 +41,28 @@ export class Resolver {
     private readonly events: AppEvents = {}
   ) {}
 
+  cacheTextKey(viewId: string, dns: string, flags: number): string | undefined {
+    return this.#cache.textKey(viewId, dns, flags)
+  }
+
+  /**
+   * The cached answer to a GET's `dns` text, without decoding it, when the registry needs no
+   * refresh: the synchronous hot path of the Node server. `key` comes from AnswerCache.textKey.
+   */
+  cachedText(key: string, id: number, view: View): { body: Uint8Array; cacheControl: string } | undefined {
+    const registry = this.holder.current()
+    if (registry instanceof Promise || this.holder.stale()) return undefined
+    const hit = this.#cache.get(registry, key)
+    if (hit === undefined) return undefined
+    this.events.query?.({ view, type: hit.type, rcode: hit.rcode, seconds: 0 })
+    return { body: AnswerCache.withId(hit, id), cacheControl: hit.cacheControl }
+  }
+
   /** RFC 8484: a wire query in, a wire answer out, from the answer cache when it repeats. */
-  async wire(bytes: Uint8Array, view: View): Promise<WireReply> {
+  async wire(bytes: Uint8Array, view: View, textKey?: string): Promise<WireReply> {
     const started = performance.now()
     const registry = await this.holder.current()
-    const key = this.#cache.key(view.id, bytes)
+    const key = textKey ?? this.#cache.key(view.id, bytes)
     // A stale registry's answers carry an EDE that cached bytes lack: no cache then.
     const hit = key === undefined || this.holder.stale() ? undefined : this.#cache.get(registry, key)
     if (hit !== undefined) {

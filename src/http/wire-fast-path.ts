@@ -17,7 +17,7 @@ export interface FastReply {
   cacheControl: string
 }
 
-export type WireFastPath = (path: string, clientAddress: string | undefined) => Promise<FastReply> | undefined
+export type WireFastPath = (path: string, clientAddress: string | undefined) => FastReply | Promise<FastReply> | undefined
 
 const ANONYMOUS = /^\/dns-query\?dns=([A-Za-z0-9_-]+={0,2})$/
 const VIEWED = /^\/v\/([^/?]+)\/dns-query\?dns=([A-Za-z0-9_-]+={0,2})$/
@@ -38,14 +38,20 @@ export function wireFastPath(resolver: Resolver, settings: Settings, rateLimiter
       if (view === undefined) return undefined
       dns = viewed[2]!
     }
-    const bytes = decodeBase64Url(dns)
-    if (bytes === undefined || bytes.length < 12 || bytes.length > 65535) return undefined
+    if (dns.length < 16) return undefined // under 12 octets: not a DNS message, the app says 400
     if (rateLimiter !== undefined) {
       const allowed = rateLimiter(clientAddress ?? 'unknown')
       // An asynchronous limiter (a binding) or a refusal: the app answers, 429 included.
       if (allowed !== true) return undefined
     }
-    return resolver.wire(bytes, view).then((reply) => {
+    const head = decodeBase64Url(dns.slice(0, 4))
+    if (head === undefined) return undefined
+    const key = resolver.cacheTextKey(view.id, dns, head[2]!)
+    const cached = key === undefined ? undefined : resolver.cachedText(key, (head[0]! << 8) | head[1]!, view)
+    if (cached !== undefined) return cached
+    const bytes = decodeBase64Url(dns)
+    if (bytes === undefined || bytes.length < 12 || bytes.length > 65535) return undefined
+    return resolver.wire(bytes, view, key).then((reply) => {
       if (!reply.ok) throw new Error('a checked query was refused by the parser')
       return reply
     })

@@ -5,7 +5,7 @@
  * node:http2 installed for the 'request' event, untouched.
  */
 import type http2 from 'node:http2'
-import type { WireFastPath } from '../http/wire-fast-path.ts'
+import type { FastReply, WireFastPath } from '../http/wire-fast-path.ts'
 import type { Drain } from './node-drain.ts'
 
 type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void
@@ -20,14 +20,17 @@ export function attachWireFastPath(server: http2.Http2Server | http2.Http2Secure
     const reply = headers[':method'] === 'GET' && typeof path === 'string' ? fast(path, stream.session?.socket?.remoteAddress) : undefined
     if (reply === undefined) return compat.call(server, stream, headers, flags, rawHeaders)
     drain.stream(stream)
+    if (!(reply instanceof Promise)) return send(stream, reply)
     reply.then(
-      ({ body, cacheControl }) => {
-        if (stream.destroyed || stream.closed) return
-        stream.respond({ ':status': 200, 'content-type': 'application/dns-message', 'cache-control': cacheControl, 'content-length': body.length })
-        stream.end(body)
-      },
+      (answer) => send(stream, answer),
       // Cannot happen for a checked query; if it does, the app answers it the slow way.
       () => compat.call(server, stream, headers, flags, rawHeaders)
     )
   })
+}
+
+function send(stream: http2.ServerHttp2Stream, { body, cacheControl }: FastReply): void {
+  if (stream.destroyed || stream.closed) return
+  stream.respond({ ':status': 200, 'content-type': 'application/dns-message', 'cache-control': cacheControl, 'content-length': body.length })
+  stream.end(body)
 }

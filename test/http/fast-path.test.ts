@@ -21,7 +21,7 @@ describe('wire fast path', () => {
     for (const [name, type, path] of cases) {
       for (const options of [{ id: 1 }, { id: 2, padding: true }, { id: 3 }]) {
         const url = `${path}?dns=${base64url(wireQuery(name, type, options))}`
-        const fast = await fastPath(url, '192.0.2.1')!
+        const fast = (await fastPath(url, "192.0.2.1"))!
         const slow = await app.request(url)
         expect(Buffer.from(fast.body)).toEqual(Buffer.from(await slow.arrayBuffer()))
         expect(fast.cacheControl).toBe(slow.headers.get('cache-control'))
