@@ -25,6 +25,8 @@ export interface NodeConfig {
   logLevel: string
   /** How long SIGTERM waits for in-flight requests before it closes what is left. */
   drainMs: number
+  /** Server processes sharing the port (node:cluster); 1: this process serves alone. */
+  processes: number
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -38,6 +40,7 @@ Serves DNS-over-HTTPS for mesh names (views.md). Settings come from the environm
   MESHDOH_DATA_DIR        where accepted snapshots are kept, default ./data
   MESHDOH_LOG_LEVEL       info (default), debug (one line per query), warn, error
   MESHDOH_DRAIN_SECONDS   SIGTERM waits this long for in-flight requests, default 10
+  MESHDOH_PROCESSES       server processes sharing the port (node:cluster), default 1
 SIGHUP reloads the certificate and key; SIGTERM stops accepting, drains, then exits.`
 
 /** `--config path` / `--config=path`; `--help`. Anything else is an error. */
@@ -97,6 +100,7 @@ export function parseNodeConfig(source: SettingsSource): NodeConfig {
     dataDir: source.MESHDOH_DATA_DIR?.trim() || './data',
     logLevel,
     drainMs: drainSeconds * 1000,
+    processes: parseProcesses(source.MESHDOH_PROCESSES),
   }
 }
 
@@ -107,4 +111,10 @@ export function loadNodeConfig(argv: string[], env: SettingsSource): NodeConfig 
   const file = args.config !== undefined ? readConfigFile(args.config) : {}
   const fromEnv = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MESHDOH_') && v !== undefined))
   return parseNodeConfig({ ...file, ...fromEnv })
+}
+
+function parseProcesses(text: string | undefined): number {
+  const value = Number(text?.trim() || 1)
+  if (!Number.isInteger(value) || value < 1 || value > 256) throw new SettingsError('MESHDOH_PROCESSES must be a whole number from 1 to 256')
+  return value
 }

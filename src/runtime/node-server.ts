@@ -12,6 +12,7 @@ import { createMeshdoh } from '../http/app.ts'
 import { tokenBucketLimiter } from '../http/rate-limit.ts'
 import type { AppEvents } from '../http/resolver.ts'
 import { FileStore } from '../store/file.ts'
+import type { SnapshotStore } from '../store/store.ts'
 import type { ListenAddress, TlsFiles } from './node-config.ts'
 import { Drain } from './node-drain.ts'
 import { createMetrics, viewLabel, type NodeMetrics } from './node-metrics.ts'
@@ -28,12 +29,14 @@ export interface NodeServerOptions {
   logger?: Logger
   /** How long close() waits for requests in flight; default 10 s. */
   drainMs?: number
+  /** A store shared with other processes (node-processes.ts); default: a FileStore in dataDir. */
+  store?: SnapshotStore & { onChange?(listener: () => void): void }
 }
 
 export interface NodeServer {
   /** `http(s)://host:port` as bound. */
   url: string
-  store: FileStore
+  store: SnapshotStore
   metrics: NodeMetrics
   /** Reads the certificate and key files again; new connections use them (SIGHUP). */
   reloadTls(): Promise<void>
@@ -70,7 +73,7 @@ function observed(metrics: NodeMetrics, logger: Logger): AppEvents {
 export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
   const logger = options.logger ?? pino({ level: 'silent' })
   const { host, port } = options.listen ?? { host: '127.0.0.1', port: 8053 }
-  const store = await FileStore.open(options.dataDir)
+  const store = options.store ?? (await FileStore.open(options.dataDir))
   const metrics = createMetrics(store)
   const limit = options.settings.rateLimit
   const { app, holder, fastPath } = createMeshdoh({
@@ -81,6 +84,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     clientAddress: (c) => getConnInfo(c).remote.address,
   })
   app.get('/metrics', () => metrics.respond())
+  options.store?.onChange?.(() => holder.invalidate())
   // Compile what the data directory holds now, so the first query after a restart is answered from it.
   await holder.current()
   logger.info({ dataDir: options.dataDir, snapshots: await store.list() }, 'snapshots loaded')

@@ -5,6 +5,9 @@
  */
 import { pino, stdTimeFunctions } from 'pino'
 import { loadNodeConfig, USAGE } from './node-config.ts'
+import type { Logger } from 'pino'
+import type { NodeConfig } from './node-config.ts'
+import { isWorkerProcess, runPrimary, startWorker } from './node-processes.ts'
 import { startNodeServer } from './node-server.ts'
 import { SettingsError } from './settings.ts'
 
@@ -27,7 +30,8 @@ async function main(): Promise<void> {
     formatters: { level: (label) => ({ level: label }) },
     timestamp: stdTimeFunctions.isoTime,
   })
-  const server = await startNodeServer({ ...config, logger })
+  if (config.processes > 1 && !isWorkerProcess()) return primary(config, logger)
+  const server = isWorkerProcess() ? await startWorker(config, logger) : await startNodeServer({ ...config, logger })
 
   // Installed even without TLS: SIGHUP's default action would end the process.
   process.on('SIGHUP', () => {
@@ -46,6 +50,21 @@ async function main(): Promise<void> {
         process.exit(1)
       }
     )
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+}
+
+/** MESHDOH_PROCESSES > 1: this process forks the servers and relays signals to them. */
+async function primary(config: NodeConfig, logger: Logger): Promise<void> {
+  const workers = await runPrimary(config, logger)
+  process.on('SIGHUP', () => workers.reload())
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'stopping workers')
+    workers.stop('SIGTERM').then(() => process.exit(0))
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
