@@ -12,6 +12,8 @@ export interface MeshdohServerOptions {
   cpu?: number
   /** Write a V8 CPU profile into this directory when the server exits. */
   cpuProfileDir?: string
+  /** MESHDOH_PROCESSES: server processes sharing the port. */
+  processes?: number
 }
 
 export interface MeshdohServer {
@@ -32,6 +34,7 @@ export async function startMeshdohServer(dir: string, options: MeshdohServerOpti
     MESHDOH_LOG_LEVEL: 'warn',
     MESHDOH_DRAIN_SECONDS: '1',
     MESHDOH_MAX_SNAPSHOT_BYTES: String(256 * 2 ** 20),
+    ...(options.processes ? { MESHDOH_PROCESSES: String(options.processes) } : {}),
     ...(options.tls ? { MESHDOH_TLS_CERT: options.tls.cert, MESHDOH_TLS_KEY: options.tls.key } : {}),
   }
   const env = { ...process.env, ...shownEnv }

@@ -23,11 +23,12 @@ async function listening(name: string, port: number, server: Started, real: bool
   return { name, port, real, server }
 }
 
-export async function startUnbound(dir: string, tls: TlsPair, data: readonly string[]): Promise<Contender> {
+/** unbound with `threads` threads: pinned to the server core for one, free on the machine for more. */
+export async function startUnbound(dir: string, tls: TlsPair, data: readonly string[], threads = 1): Promise<Contender> {
   const port = await freePort()
-  const config = writeUnboundConfig(dir, port, tls, data)
-  const server = start('unbound', ['-d', '-c', config], { cpu: SERVER_CPU, cwd: dir })
-  return listening('unbound (1 thread)', port, server, true)
+  const config = writeUnboundConfig(dir, port, tls, data, threads)
+  const server = start('unbound', ['-d', '-c', config], { cpu: threads === 1 ? SERVER_CPU : undefined, cwd: dir })
+  return listening(`unbound (${threads} thread${threads === 1 ? '' : 's'})`, port, server, true)
 }
 
 /** A bench/doh server script (ceiling.ts, hono-floor.ts): `<port> <cert> <key>`. */
@@ -38,8 +39,10 @@ export async function startScript(name: string, script: string, tls: TlsPair): P
 }
 
 /** meshdoh's Node server with TLS, pinned like the others, holding the pushed snapshot. */
-export async function startMeshdoh(dir: string, tls: TlsPair, snapshot: string, options: { cpuProfileDir?: string } = {}): Promise<Contender> {
-  const { port, server } = await startMeshdohServer(dir, { tls, cpu: SERVER_CPU, cpuProfileDir: options.cpuProfileDir })
+export async function startMeshdoh(dir: string, tls: TlsPair, snapshot: string, options: { cpuProfileDir?: string; processes?: number } = {}): Promise<Contender> {
+  const processes = options.processes ?? 1
+  const cpu = processes === 1 ? SERVER_CPU : undefined
+  const { port, server } = await startMeshdohServer(dir, { tls, cpu, cpuProfileDir: options.cpuProfileDir, processes: options.processes })
   await pushSnapshot(port, tls.cert, PUSH_TOKEN, 'bench', snapshot)
-  return { name: 'meshdoh (Node, 1 process)', port, real: true, server }
+  return { name: `meshdoh (Node, ${processes} process${processes === 1 ? '' : 'es'})`, port, real: true, server }
 }

@@ -4,7 +4,7 @@
  * meshdoh to show where its time goes.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseSnapshot } from '../../src/registry/validate.ts'
 import { queryNames, type QueryName } from '../names.ts'
@@ -23,6 +23,8 @@ import { localData } from './unbound.ts'
 
 const SERVICES = 10_000
 const ROUNDS = 3
+/** Processes and threads for the multi-process comparison: one per core. */
+const PROCESSES = Math.max(2, availableParallelism())
 const SHAPE: LoadShape = { clients: 10, streams: 10, seconds: 5, warmUpSeconds: 1 }
 
 interface Measured {
@@ -44,6 +46,21 @@ async function profileMeshdoh(dir: string, tls: TlsPair, body: string, names: Qu
   if (file === undefined) throw new Error('meshdoh wrote no CPU profile')
   // Only the measured seconds of the load: not start-up, push, compile or shutdown.
   return summarizeProfile(join(profileDir, file), { seconds: SHAPE.seconds, beforeEndMs: performance.now() - loadEnded })
+}
+
+/** node:cluster against unbound's threads, as many of each as the machine has cores, unpinned. */
+async function measureMultiProcess(dir: string, tls: TlsPair, body: string, data: readonly string[], paths: string[], names: QueryName[]): Promise<Measured[]> {
+  const contenders = [await startUnbound(dir, tls, data, PROCESSES), await startMeshdoh(dir, tls, body, { processes: PROCESSES })]
+  const measured: Measured[] = []
+  for (const c of contenders) measured.push({ contender: c, runs: [], wrong: await wrongAnswers(c.port, tls.cert, names) })
+  const uris = contenders.map((c, i) => writeUris(dir, `m${i}`, c.port, paths))
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const i = (k + r) % contenders.length
+      measured[i]!.runs.push(await h2load(uris[i]!, contenders[i]!.port, SHAPE, join(dir, `m${i}-r${r}.log`)))
+    }
+  }
+  return measured
 }
 
 function ratio(runs: Measured[], of: number, to: number): number {
@@ -82,8 +99,10 @@ export const dohPart: Part = {
         }
       }
       await stopAll()
+      const multi = await measureMultiProcess(dir, tls, body, data, paths, names)
+      await stopAll()
       const profile = await profileMeshdoh(dir, tls, body, names)
-      return report(measured, profile, data.length)
+      return report(measured, multi, profile, data.length)
     } finally {
       await stopAll()
       rmSync(dir, { recursive: true, force: true })
@@ -91,7 +110,7 @@ export const dohPart: Part = {
   },
 }
 
-function report(measured: Measured[], profile: ProfileSummary, localDataLines: number): PartOutput {
+function report(measured: Measured[], multi: Measured[], profile: ProfileSummary, localDataLines: number): PartOutput {
   const [unbound, ceiling, floor, meshdoh] = [0, 1, 2, 3]
   const rows = measured.map((m) => [
     m.contender.name,
@@ -106,7 +125,7 @@ function report(measured: Measured[], profile: ProfileSummary, localDataLines: n
   const vsCeiling = ratio(measured, meshdoh, ceiling)
   const floorVsCeiling = ratio(measured, floor, ceiling)
   const meshdohVsFloor = ratio(measured, meshdoh, floor)
-  const wrong = measured.flatMap((m) => m.wrong.slice(0, 5).map((w) => `${m.contender.name}: ${w}`))
+  const wrong = [...measured, ...multi].flatMap((m) => m.wrong.slice(0, 5).map((w) => `${m.contender.name}: ${w}`))
   const body = [
     `h2load over TLS (h2, TLS 1.3) on 127.0.0.1: ${SHAPE.clients} connections × ${SHAPE.streams} concurrent streams, one h2load`,
     `thread, ${SHAPE.warmUpSeconds} s warm-up then ${SHAPE.seconds} s measured, ${ROUNDS} rounds with the contenders rotated each round;`,
@@ -136,8 +155,19 @@ function report(measured: Measured[], profile: ProfileSummary, localDataLines: n
       ? 'Before measuring, all 1,000 names were asked of unbound and of meshdoh: every present name NOERROR with addresses, every absent name NXDOMAIN.'
       : `**Answers that differ from the expected ones:** ${wrong.join('; ')}`,
     '',
-    '**Multi-process mode:** meshdoh\'s Node server has no multi-process (`node:cluster`) mode; nothing',
-    'was measured for it. On this 2-core machine one core is also taken by h2load.',
+    `**Multi-process mode** (\`MESHDOH_PROCESSES=${PROCESSES}\`, node:cluster) against unbound with ${PROCESSES} threads, same load,`,
+    `servers unpinned (they share the machine's ${availableParallelism()} cores with h2load), ${ROUNDS} rounds alternated:`,
+    '',
+    table(['server', 'req/s (median)', 'req/s per round', 'mean ms', 'p99 ms', 'failed or non-2xx'], multi.map((m) => [
+      m.contender.name,
+      fmt(median(m.runs.map((r) => r.rps))),
+      m.runs.map((r) => fmt(r.rps)).join(' / '),
+      fmt(median(m.runs.map((r) => r.meanMs))),
+      fmt(median(m.runs.map((r) => r.p99Ms))),
+      String(m.runs.reduce((n, r) => n + r.failed + r.non2xx, 0)),
+    ])),
+    '',
+    `meshdoh (${PROCESSES} processes) / unbound (${PROCESSES} threads): ${fmt(ratio(multi, 1, 0), 2)}`,
     '',
     `**Where meshdoh's time goes** (\`node --cpu-prof\`, one more ${SHAPE.seconds} s run of the same load; share of busy samples, self time):`,
     '',
@@ -149,7 +179,7 @@ function report(measured: Measured[], profile: ProfileSummary, localDataLines: n
     body,
     targets: [
       { target: 'meshdoh ≥ 0.9 × the Node ceiling', measured: `${fmt(vsCeiling, 2)} × (meshdoh/unbound ${fmt(vsUnbound, 2)})`, met: vsCeiling >= 0.9 },
-      { target: 'multi-process mode against unbound with as many threads', measured: 'no node:cluster mode in meshdoh', met: undefined },
+      { target: 'multi-process mode against unbound with as many threads', measured: `${fmt(ratio(multi, 1, 0), 2)} × unbound (${PROCESSES} each)`, met: undefined },
     ],
   }
 }
