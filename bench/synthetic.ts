@@ -6,6 +6,9 @@
  * per-host VIPs, wildcards, static VIPs with VM endpoints, multi-host entries).
  */
 import type { SnapshotInput } from '../src/registry/schema.ts'
+import { seeded as prng } from '../test/helpers/random.ts'
+
+export { prng }
 
 type ServiceIn = NonNullable<SnapshotInput['services']>[number]
 type EntryIn = NonNullable<SnapshotInput['serviceEntries']>[number]
@@ -16,18 +19,6 @@ export interface SyntheticOptions {
   seed?: number
   cluster?: string
   revision?: number
-}
-
-/** mulberry32: a small seeded PRNG, so every run builds the same snapshot. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const WORDS = ['reviews', 'ratings', 'details', 'payments', 'orders', 'cart', 'search', 'auth', 'users', 'inventory', 'shipping', 'catalog']
