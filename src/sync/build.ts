@@ -3,9 +3,9 @@
  * Pure and linear in the number of objects, like Istio's BuildNameTable (pkg/dns/server/name_table.go):
  * no I/O, no clock, sorted output so that equal clusters give byte-equal documents.
  */
-import { API_VERSION, KIND, dnsLabel, service as serviceSchema, serviceEntry as entrySchema } from '../registry/schema.ts'
+import { API_VERSION, KIND, dnsLabel } from '../registry/schema.ts'
 import type { SnapshotInput } from '../registry/schema.ts'
-import { formatPath } from '../registry/validate.ts'
+import { parseSnapshot } from '../registry/validate.ts'
 import type { MeshDefaults } from './mesh-config.ts'
 import type { ServiceEntryRecord, ServiceRecord, SliceRecord, WorkloadEntryRecord } from './objects.ts'
 
@@ -26,8 +26,8 @@ export interface BuildOptions {
 
 /** A snapshot without the two fields stamped at push time (`revision`, `generatedAt`). */
 export type SnapshotContent = Omit<SnapshotInput, 'revision' | 'generatedAt'>
-type ServiceInput = NonNullable<SnapshotInput['services']>[number]
-type EntryInput = NonNullable<SnapshotInput['serviceEntries']>[number]
+export type ServiceInput = NonNullable<SnapshotInput['services']>[number]
+export type EntryInput = NonNullable<SnapshotInput['serviceEntries']>[number]
 type EndpointInput = NonNullable<ServiceInput['endpoints']>[number]
 
 /** An object left out because the schema refuses it; one bad object must not block the rest. */
@@ -44,13 +44,13 @@ export interface BuildResult {
   skipped: Skipped[]
 }
 
-const byKey = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
+export const byKey = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) =>
   a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 
 // IPv4 before IPv6, then text order: stable output whatever order the informers hold.
 const byAddress = (a: string, b: string) => (a.includes(':') === b.includes(':') ? (a < b ? -1 : a > b ? 1 : 0) : a.includes(':') ? 1 : -1)
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>()
   for (const item of items) {
     const k = key(item)
@@ -89,7 +89,7 @@ export function headlessEndpoints(slices: readonly SliceRecord[], publishNotRead
   return out
 }
 
-function toServiceInput(svc: ServiceRecord, slices: readonly SliceRecord[], mesh: MeshDefaults): ServiceInput {
+export function toServiceInput(svc: ServiceRecord, slices: readonly SliceRecord[], mesh: MeshDefaults): ServiceInput {
   const exportTo = svc.exportTo ?? mesh.serviceExportTo
   const out: ServiceInput = { name: svc.name, namespace: svc.namespace }
   if (svc.externalName !== undefined) out.externalName = svc.externalName
@@ -110,7 +110,7 @@ function selected(selector: Record<string, string>, candidates: readonly Workloa
   return candidates.filter((we) => pairs.every(([k, v]) => we.labels[k] === v)).map((we) => we.address)
 }
 
-function toEntryInput(se: ServiceEntryRecord, workloads: readonly WorkloadEntryRecord[], mesh: MeshDefaults): EntryInput {
+export function toEntryInput(se: ServiceEntryRecord, workloads: readonly WorkloadEntryRecord[], mesh: MeshDefaults): EntryInput {
   const exportTo = se.exportTo ?? mesh.serviceEntryExportTo
   const out: EntryInput = { name: se.name, namespace: se.namespace, hosts: se.hosts }
   if (se.addresses.length > 0) out.addresses = se.addresses
@@ -133,30 +133,30 @@ function toEntryInput(se: ServiceEntryRecord, workloads: readonly WorkloadEntryR
   return out
 }
 
-/** Builds the snapshot content; objects the schema refuses are left out and listed in `skipped`. */
-export function buildSnapshot(state: ClusterState, mesh: MeshDefaults, options: BuildOptions): BuildResult {
-  const skipped: Skipped[] = []
-  const slices = groupBy(state.slices, (s) => `${s.namespace}/${s.service}`)
-  const workloads = groupBy(state.workloadEntries, (w) => w.namespace)
-  const services: ServiceInput[] = []
-  for (const svc of [...state.services].sort(byKey)) {
-    const out = toServiceInput(svc, slices.get(`${svc.namespace}/${svc.name}`) ?? [], mesh)
-    const checked = serviceSchema.safeParse(out)
-    if (checked.success) services.push(out)
-    else skipped.push(skip('Service', svc, checked.error.issues[0]))
-  }
-  const serviceEntries: EntryInput[] = []
-  for (const se of [...state.serviceEntries].sort(byKey)) {
-    const out = toEntryInput(se, workloads.get(se.namespace) ?? [], mesh)
-    const checked = entrySchema.safeParse(out)
-    if (checked.success) serviceEntries.push(out)
-    else skipped.push(skip('ServiceEntry', se, checked.error.issues[0]))
-  }
-  const namespaces = [...new Set(state.namespaces)].sort().filter((ns) => {
-    const ok = dnsLabel.safeParse(ns).success
-    if (!ok) skipped.push({ kind: 'Namespace', namespace: '', name: ns, error: 'not a DNS label', path: '' })
-    return ok
-  })
+// The fields every snapshot document needs besides its lists; `checkObject` wraps one object in them.
+const PROBE = { apiVersion: API_VERSION, kind: KIND, cluster: 'probe', revision: 1, generatedAt: '1970-01-01T00:00:00Z' }
+
+/**
+ * Checks one service or ServiceEntry with the shared `parseSnapshot`, as the only element of a
+ * document. A snapshot's lists have no rule across elements, so a document whose envelope passes
+ * `parseSnapshot` and whose every element passed here passes `parseSnapshot` as a whole
+ * (test/sync/assemble.test.ts checks that on random clusters).
+ */
+export function checkObject(list: 'services' | 'serviceEntries', value: ServiceInput | EntryInput): { error: string; path: string } | undefined {
+  const checked = parseSnapshot({ ...PROBE, [list]: [value] })
+  if (checked.ok) return undefined
+  const prefix = `${list}[0]`
+  const path = checked.path.startsWith(prefix) ? checked.path.slice(prefix.length).replace(/^\./, '') : checked.path
+  return { error: checked.error, path }
+}
+
+/** Whether a namespace name may appear in `namespaces` (the schema's DNS label). */
+export function validNamespace(ns: string): boolean {
+  return dnsLabel.safeParse(ns).success
+}
+
+/** The content's fields besides `services` and `serviceEntries`, namespaces sorted and checked. */
+export function envelopeOf(namespaces: readonly string[], options: BuildOptions, skipped: Skipped[]): SnapshotContent {
   const content: SnapshotContent = {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -165,16 +165,39 @@ export function buildSnapshot(state: ClusterState, mesh: MeshDefaults, options: 
     ttl: options.ttl,
   }
   if (options.serviceCIDRs && options.serviceCIDRs.length > 0) content.serviceCIDRs = options.serviceCIDRs
-  content.namespaces = namespaces
+  content.namespaces = [...new Set(namespaces)].sort().filter((ns) => {
+    const ok = validNamespace(ns)
+    if (!ok) skipped.push({ kind: 'Namespace', namespace: '', name: ns, error: 'not a DNS label', path: '' })
+    return ok
+  })
+  return content
+}
+
+/**
+ * Builds the whole snapshot content at once; objects the schema refuses are left out and listed
+ * in `skipped`. The job builds incrementally (assemble.ts); this is the plain definition its
+ * output is tested against, and what --dry-run users can read.
+ */
+export function buildSnapshot(state: ClusterState, mesh: MeshDefaults, options: BuildOptions): BuildResult {
+  const skipped: Skipped[] = []
+  const slices = groupBy(state.slices, (s) => `${s.namespace}/${s.service}`)
+  const workloads = groupBy(state.workloadEntries, (w) => w.namespace)
+  const services: ServiceInput[] = []
+  for (const svc of [...state.services].sort(byKey)) {
+    const out = toServiceInput(svc, slices.get(`${svc.namespace}/${svc.name}`) ?? [], mesh)
+    const problem = checkObject('services', out)
+    if (problem === undefined) services.push(out)
+    else skipped.push({ kind: 'Service', namespace: svc.namespace, name: svc.name, ...problem })
+  }
+  const serviceEntries: EntryInput[] = []
+  for (const se of [...state.serviceEntries].sort(byKey)) {
+    const out = toEntryInput(se, workloads.get(se.namespace) ?? [], mesh)
+    const problem = checkObject('serviceEntries', out)
+    if (problem === undefined) serviceEntries.push(out)
+    else skipped.push({ kind: 'ServiceEntry', namespace: se.namespace, name: se.name, ...problem })
+  }
+  const content = envelopeOf(state.namespaces, options, skipped)
   content.services = services
   content.serviceEntries = serviceEntries
   return { content, skipped }
-}
-
-function skip(
-  kind: Skipped['kind'],
-  obj: { namespace: string; name: string },
-  issue: { message: string; path: readonly PropertyKey[] } | undefined
-): Skipped {
-  return { kind, namespace: obj.namespace, name: obj.name, error: issue?.message ?? 'invalid', path: formatPath(issue?.path ?? []) }
 }

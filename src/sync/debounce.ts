@@ -2,10 +2,8 @@
  * Coalesces bursts of watch events into one build: it fires once nothing changed for `quietMs`,
  * or `maxDelayMs` after the first unflushed change, whichever comes first, so a steady trickle
  * of events cannot postpone a push forever (Istio's PILOT_DEBOUNCE_AFTER / PILOT_DEBOUNCE_MAX).
- * Content that did not change is filtered later, by digest (job.ts).
+ * Content that did not change is filtered later, by digest (job.ts, assemble.ts).
  */
-import { createHash } from 'node:crypto'
-
 export interface DebounceOptions {
   quietMs: number
   maxDelayMs: number
@@ -45,9 +43,4 @@ export class Debouncer {
     clearTimeout(this.#timer)
     this.#timer = undefined
   }
-}
-
-/** SHA-256 of a value's JSON: equal content, equal digest (build.ts sorts everything). */
-export function digestOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex')
 }

@@ -3,11 +3,11 @@
  * every target. Nothing is built before the cluster source has finished its initial lists.
  */
 import type { Logger } from 'pino'
-import { buildSnapshot, type BuildOptions, type Skipped } from './build.ts'
-import { Debouncer, digestOf, type DebounceOptions } from './debounce.ts'
-import { ShrinkGuard, snapshotNames } from './guard.ts'
+import { SnapshotBuilder, type Assembled, type Offer } from './assemble.ts'
+import type { BuildOptions } from './build.ts'
+import { Debouncer, type DebounceOptions } from './debounce.ts'
+import { ShrinkGuard } from './guard.ts'
 import type { SyncMetrics } from './metrics.ts'
-import type { Offer } from './target.ts'
 import type { ClusterSource } from './watch.ts'
 
 /** Where snapshots go: a resolver (target.ts), or standard output for --dry-run. */
@@ -23,14 +23,12 @@ export interface JobSettings {
   maxShrink: number
 }
 
-export interface Built extends Offer {
-  names: Set<string>
-  skipped: Skipped[]
-}
+export type Built = Assembled
 
 export class SyncJob {
   readonly #debouncer: Debouncer
   readonly #guard: ShrinkGuard
+  readonly #builder: SnapshotBuilder
   #lastDigest: string | undefined
   #refusedDigest: string | undefined
   #skippedLogged = new Set<string>()
@@ -45,6 +43,7 @@ export class SyncJob {
   ) {
     this.#debouncer = new Debouncer(() => this.#flush(), settings.debounce)
     this.#guard = new ShrinkGuard(settings.maxShrink)
+    this.#builder = new SnapshotBuilder(settings.build)
   }
 
   /** Starts watching; the first snapshot is built as soon as every initial list is in. */
@@ -61,7 +60,10 @@ export class SyncJob {
 
   /** Builds a snapshot from the current state; logs objects left out (each once while it stays out). */
   build(): Built {
-    const { content, skipped } = buildSnapshot(this.source.state(), this.source.mesh(), this.settings.build)
+    const started = performance.now()
+    const built = this.#builder.build(this.source.state(), this.source.mesh())
+    const { names, skipped } = built
+    this.log.debug({ ms: Math.round(performance.now() - started), names: names.size }, 'snapshot built')
     this.metrics.skipped.set(skipped.length)
     const keys = new Set<string>()
     for (const s of skipped) {
@@ -70,9 +72,8 @@ export class SyncJob {
       keys.add(key)
     }
     this.#skippedLogged = keys
-    const names = snapshotNames(content)
     this.metrics.names.set(names.size)
-    return { content, digest: digestOf(content), names, skipped }
+    return built
   }
 
   async stop(): Promise<void> {
@@ -85,13 +86,14 @@ export class SyncJob {
   #flush(): void {
     if (this.#stopped) return
     const built = this.build()
-    if (built.digest === this.#lastDigest) {
+    const { digest } = built.offer
+    if (digest === this.#lastDigest) {
       this.log.debug('content unchanged; not pushing')
       return
     }
     const verdict = this.#guard.check(built.names)
     if (!verdict.ok) {
-      if (built.digest !== this.#refusedDigest) {
+      if (digest !== this.#refusedDigest) {
         this.metrics.shrinkRefusals.inc()
         const { dropped, baseline, share } = verdict
         this.log.error(
@@ -99,13 +101,12 @@ export class SyncJob {
           'shrink guard: refusing a snapshot that drops too many names (set --max-shrink to allow it)'
         )
       }
-      this.#refusedDigest = built.digest
+      this.#refusedDigest = digest
       return
     }
     this.#guard.accept(built.names)
-    this.#lastDigest = built.digest
+    this.#lastDigest = digest
     this.#refusedDigest = undefined
-    const offer: Offer = { content: built.content, digest: built.digest }
-    for (const sink of this.sinks) sink.offer(offer)
+    for (const sink of this.sinks) sink.offer(built.offer)
   }
 }

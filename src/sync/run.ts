@@ -56,8 +56,8 @@ export async function runOnce(deps: RunDeps): Promise<number> {
       return 1
     }
     const built = once.build()
-    if (settings.dryRun) return new PrintSink(deps.stdout, settings.build.cluster, log, true).print(built) ? 0 : 1
-    const outcomes = await Promise.all(sinks.map((t) => t.deliver(built, ONCE_ATTEMPTS)))
+    if (settings.dryRun) return new PrintSink(deps.stdout, settings.build.cluster, log, true).print(built.offer) ? 0 : 1
+    const outcomes = await Promise.all(sinks.map((t) => t.deliver(built.offer, ONCE_ATTEMPTS)))
     return outcomes.every((o) => o === 'accepted') ? 0 : 1
   } finally {
     await once.stop()

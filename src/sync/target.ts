@@ -4,17 +4,13 @@
  * receives the current cluster in one push and nothing is lost.
  */
 import type { Logger } from 'pino'
-import type { SnapshotContent } from './build.ts'
-import { parseSnapshot } from '../registry/validate.ts'
+import type { Offer } from './assemble.ts'
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts'
 import { targetLabel, type PushOutcome, type SyncMetrics } from './metrics.ts'
 import { compress, putSnapshot, readToken, snapshotUrl, type PushResult, type TokenSource } from './push.ts'
-import { nextRevision, stampSnapshot } from './revision.ts'
+import { nextRevision } from './revision.ts'
 
-export interface Offer {
-  content: SnapshotContent
-  digest: string
-}
+export type { Offer }
 
 export interface TargetOptions {
   /** The resolver's base URL; the snapshot goes to `{base}/v1/snapshots/{cluster}`. */
@@ -117,6 +113,7 @@ export class Target {
       return this.#count('error', { next: 'retry' })
     }
     const { timeoutMs } = this.options
+    this.log.debug({ target: this.label, revision: prepared.revision, bytes: prepared.body.length }, 'pushing')
     const result = await putSnapshot({ url: this.url, body: prepared.body, token, timeoutMs, signal: this.#abort.signal })
     return this.#handle(result, offer, prepared.revision)
   }
@@ -159,16 +156,17 @@ export class Target {
   async #prepare(offer: Offer): Promise<{ revision: number; body: Buffer } | undefined> {
     if (this.#prepared?.digest === offer.digest) return this.#prepared
     const revision = nextRevision(this.#revision, this.#now())
-    const doc = stampSnapshot(offer.content, revision, new Date(this.#now()))
-    // Every document is checked against the shared schema before it leaves (snapshot-v1.md).
-    const checked = parseSnapshot(doc, this.options.cluster)
-    if (!checked.ok) {
+    // Every document is checked against the shared schema before it leaves (snapshot-v1.md):
+    // its elements when they were built (assemble.ts), its envelope and stamp here.
+    const rendered = offer.render(revision, new Date(this.#now()), this.options.cluster)
+    if (!rendered.ok) {
       this.#rejected = offer.digest
-      this.log.error({ target: this.label, error: checked.error, path: checked.path }, 'built an invalid snapshot; not pushing it')
+      this.log.error({ target: this.label, error: rendered.error, path: rendered.path }, 'built an invalid snapshot; not pushing it')
       return undefined
     }
     this.#revision = revision
-    this.#prepared = { digest: offer.digest, revision, body: await compress(JSON.stringify(doc)) }
+    // Only the compressed bytes are kept for retries; the JSON bytes are dropped once gzipped.
+    this.#prepared = { digest: offer.digest, revision, body: await compress(rendered.bytes) }
     return this.#prepared
   }
 }

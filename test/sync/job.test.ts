@@ -176,3 +176,21 @@ test('--dry-run prints each snapshot as one line of valid JSON instead of pushin
   const checked = parseSnapshot(doc, 'east-1')
   expect(checked.ok && checked.snapshot.services).toHaveLength(3)
 })
+
+test('objects the schema refuses never reach a resolver: left out, counted, and the rest is pushed', async () => {
+  const api = await cluster()
+  api.apply('services', service('bookinfo', 'legacy', { externalName: 'not a name!' }))
+  api.apply('serviceentries', serviceEntry('bookinfo', 'bad-host', { hosts: ['exa mple.com'], addresses: ['240.240.0.2'] }))
+  api.apply('serviceentries', serviceEntry('bookinfo', 'ext', { hosts: ['ext.example.com'], addresses: ['240.240.0.1'] }))
+  const r = await resolver()
+  const job = await sync(api, [r])
+  const first = await waitFor(() => r.accepted('east-1'))
+  expect(serviceNames(r)).toEqual(['svc-0', 'svc-1', 'svc-2'])
+  expect(first.serviceEntries.map((s) => s.name)).toEqual(['ext'])
+  expect(await valueOf(job.metrics.skipped)).toBe(2)
+  // A fix upstream brings the object in with the next push.
+  api.apply('services', service('bookinfo', 'legacy', { externalName: 'legacy.corp.example.com' }))
+  await waitFor(() => serviceNames(r).includes('legacy'), 3000)
+  expect(await valueOf(job.metrics.skipped)).toBe(1)
+  // afterEach: every document that reached the resolver passed parseSnapshot.
+})

@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, test } from 'vitest'
-import { buildSnapshot } from '../../src/sync/build.ts'
-import { digestOf } from '../../src/sync/debounce.ts'
+import { SnapshotBuilder } from '../../src/sync/assemble.ts'
 import { SyncMetrics } from '../../src/sync/metrics.ts'
 import { Target, type Offer, type TargetOptions } from '../../src/sync/target.ts'
 import { captureLog, valueOf, waitFor } from './harness.ts'
@@ -24,10 +23,8 @@ function offer(n: number): Offer {
   const services = Array.from({ length: n }, (_, i) => ({
     namespace: 'bookinfo', name: `svc-${i}`, clusterIPs: [`10.96.0.${i + 1}`], ports: [], publishNotReadyAddresses: false,
   }))
-  const { content } = buildSnapshot({ services, slices: [], serviceEntries: [], workloadEntries: [], namespaces: ['bookinfo'] }, {}, {
-    cluster: 'east-1', clusterDomain: 'cluster.local', ttl: 30,
-  })
-  return { content, digest: digestOf(content) }
+  const builder = new SnapshotBuilder({ cluster: 'east-1', clusterDomain: 'cluster.local', ttl: 30 })
+  return builder.build({ services, slices: [], serviceEntries: [], workloadEntries: [], namespaces: ['bookinfo'] }, {}).offer
 }
 
 function target(extra: Partial<TargetOptions> = {}) {
@@ -138,14 +135,21 @@ test('while a resolver is down, newer content supersedes older: it receives only
   expect(resolver.puts).toHaveLength(1)
 })
 
-test('a snapshot that fails the shared schema is never sent', async () => {
-  const bad = offer(1)
-  bad.content.services![0]!.clusterIPs = ['10.96.0.300']
+test('a document that would fail the shared schema is never sent: a revision past the schema’s bound', async () => {
+  // A resolver claiming the largest revision there is: the next one would break the schema.
+  resolver.script({ status: 409, body: { error: 'revision is not newer', current: Number.MAX_SAFE_INTEGER } })
   const { t, metrics, logs } = target()
-  expect(await t.deliver(bad, 3)).toBe('rejected')
+  expect(await t.deliver(offer(1), 3)).toBe('rejected')
+  expect(resolver.puts.map((p) => p.status)).toEqual([409])
+  expect(await valueOf(metrics.pushes, { outcome: 'invalid' })).toBe(1)
+  expect(logs.records.find((r) => r['msg'] === 'built an invalid snapshot; not pushing it')).toMatchObject({ path: 'revision' })
+})
+
+test('an offer is stamped for one cluster: another cluster’s URL is refused before sending', async () => {
+  const { t, metrics } = target({ cluster: 'west-2' })
+  expect(await t.deliver(offer(1), 3)).toBe('rejected')
   expect(resolver.puts).toHaveLength(0)
   expect(await valueOf(metrics.pushes, { outcome: 'invalid' })).toBe(1)
-  expect(logs.records.find((r) => r['msg'] === 'built an invalid snapshot; not pushing it')).toMatchObject({ path: 'services[0].clusterIPs[0]' })
 })
 
 test('deliver gives up after the allowed attempts', async () => {

@@ -1,0 +1,233 @@
+/**
+ * The job's snapshot builder: incremental, and serialising each object once.
+ *
+ * It keeps, per Service and per ServiceEntry (keyed `namespace/name`), the object's converted
+ * JSON, the names it publishes, and the inputs it was made from: the informer's record (a new
+ * object whenever the API object's resourceVersion changes; client-node's cache keeps the old
+ * one on a relist that brings the same version), the EndpointSlices of a headless service, the
+ * WorkloadEntries an address-less ServiceEntry selects, and the mesh default `exportTo`. A build
+ * converts and validates only the objects whose inputs changed, so a change costs a few
+ * milliseconds of bookkeeping at 10k services instead of a rebuild and revalidation of all.
+ *
+ * Validation happens there, once per object version, with the shared `parseSnapshot`
+ * (build.ts `checkObject`). An `Offer` can only be made here, from checked elements, and it
+ * checks its envelope (cluster, domain, TTL, CIDRs, namespaces, revision, time) with
+ * `parseSnapshot` again when it is stamped: every document it renders passes `parseSnapshot` as
+ * a whole (test/sync/assemble.test.ts), without the whole document being parsed per push.
+ *
+ * The output is byte-for-byte the JSON of `buildSnapshot` (build.ts) stamped with the same
+ * revision and time; the tests hold the two to that.
+ */
+import { createHash } from 'node:crypto'
+import { parseSnapshot, type SnapshotProblem } from '../registry/validate.ts'
+import {
+  byKey,
+  checkObject,
+  envelopeOf,
+  groupBy,
+  toEntryInput,
+  toServiceInput,
+  type BuildOptions,
+  type ClusterState,
+  type Skipped,
+  type SnapshotContent,
+} from './build.ts'
+import type { MeshDefaults } from './mesh-config.ts'
+import type { ServiceEntryRecord, ServiceRecord, SliceRecord, WorkloadEntryRecord } from './objects.ts'
+import { stampSnapshot } from './revision.ts'
+
+// Only this module can make an Offer: the constructor wants a value nobody else can name.
+const CHECKED: unique symbol = Symbol('checked elements')
+
+/**
+ * One snapshot's content, ready to stamp and send: the envelope as an object, and the elements
+ * of the two lists as the JSON texts the builder keeps anyway (shared, not copied: an offer
+ * costs two arrays of references). The digest is the SHA-256 of all of it; "unchanged" is
+ * equal digests. No document-sized string is ever made: `render` writes the bytes into one
+ * Buffer, outside the V8 heap, which is dropped once it is gzipped.
+ */
+export class Offer {
+  readonly digest: string
+  readonly #envelope: SnapshotContent
+  readonly #services: readonly string[]
+  readonly #entries: readonly string[]
+
+  constructor(token: typeof CHECKED, envelope: SnapshotContent, services: readonly string[], entries: readonly string[]) {
+    if (token !== CHECKED) throw new Error('an Offer is made by SnapshotBuilder only')
+    this.#envelope = envelope
+    this.#services = services
+    this.#entries = entries
+    const hash = createHash('sha256').update(JSON.stringify(envelope))
+    for (const list of [services, entries]) {
+      hash.update('\n')
+      for (const element of list) hash.update(element).update(',')
+    }
+    this.digest = hash.digest('hex')
+  }
+
+  /**
+   * The document as it is pushed, as UTF-8 JSON: `revision` and `generatedAt` stamped, checked
+   * with `parseSnapshot` (the envelope only: the elements were checked when they were built).
+   */
+  render(revision: number, generatedAt: Date, cluster?: string): { ok: true; bytes: Buffer } | ({ ok: false } & SnapshotProblem) {
+    const doc = stampSnapshot(this.#envelope, revision, generatedAt)
+    const checked = parseSnapshot(doc, cluster)
+    if (!checked.ok) return checked
+    const head = JSON.stringify(doc).slice(0, -1)
+    const pieces = [head, ',"services":[', ...join(this.#services), '],"serviceEntries":[', ...join(this.#entries), ']}']
+    let length = 0
+    for (const piece of pieces) length += Buffer.byteLength(piece)
+    const bytes = Buffer.allocUnsafe(length)
+    let at = 0
+    for (const piece of pieces) at += bytes.write(piece, at)
+    return { ok: true, bytes }
+  }
+}
+
+function* join(elements: readonly string[]): Generator<string> {
+  for (let i = 0; i < elements.length; i++) {
+    if (i > 0) yield ','
+    yield elements[i]!
+  }
+}
+
+/** What one build gives the job. */
+export interface Assembled {
+  offer: Offer
+  /** The names the snapshot publishes (guard.ts `snapshotNames`), for the shrink guard and the gauge. */
+  names: Set<string>
+  skipped: Skipped[]
+}
+
+interface Memo<R, D> {
+  record: R
+  /** Other records the output was made from (slices, workloads), in the order they were given. */
+  deps: readonly D[] | undefined
+  /** The mesh default `exportTo` the output was made with, as JSON. */
+  defaults: string
+  /** The element's JSON, or undefined when the schema refused it. */
+  json: string | undefined
+  names: string[]
+  skipped: Skipped | undefined
+  /** The build that last saw the object; older memos are of deleted objects. */
+  seen: number
+}
+
+type Keyed = { namespace: string; name: string }
+
+function sameItems(a: readonly object[] | undefined, b: readonly object[] | undefined): boolean {
+  if (a === b) return true
+  if (a === undefined || b === undefined || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+const NONE: readonly never[] = []
+
+/** One kind of element (services or ServiceEntries): memos, and their order in the document. */
+class Elements<R extends Keyed, D extends object> {
+  readonly #memos = new Map<string, Memo<R, D>>()
+  /** Keys sorted by namespace, then name; recomputed when objects come or go. */
+  #order: string[] = []
+
+  constructor(
+    private readonly convert: (record: R, deps: readonly D[]) => Pick<Memo<R, D>, 'json' | 'names' | 'skipped'>
+  ) {}
+
+  update(records: readonly R[], depsOf: (record: R) => readonly D[] | undefined, defaults: string, build: number): void {
+    let moved = false
+    for (const record of records) {
+      const key = `${record.namespace}/${record.name}`
+      const deps = depsOf(record)
+      const memo = this.#memos.get(key)
+      if (memo !== undefined && memo.record === record && memo.defaults === defaults && sameItems(memo.deps, deps)) {
+        memo.seen = build
+        continue
+      }
+      if (memo === undefined) moved = true
+      this.#memos.set(key, { record, deps, defaults, seen: build, ...this.convert(record, deps ?? NONE) })
+    }
+    for (const [key, memo] of this.#memos) {
+      if (memo.seen !== build) {
+        this.#memos.delete(key)
+        moved = true
+      }
+    }
+    if (moved) {
+      this.#order = [...this.#memos.values()]
+        .map((m) => m.record)
+        .sort(byKey)
+        .map((r) => `${r.namespace}/${r.name}`)
+    }
+  }
+
+  /** The JSON texts of the accepted elements, in order; names and skipped objects go to the given sinks. */
+  elements(names: Set<string>, skipped: Skipped[]): string[] {
+    const parts: string[] = []
+    for (const key of this.#order) {
+      const memo = this.#memos.get(key)!
+      if (memo.json === undefined) {
+        if (memo.skipped) skipped.push(memo.skipped)
+        continue
+      }
+      parts.push(memo.json)
+      for (const name of memo.names) names.add(name)
+    }
+    return parts
+  }
+}
+
+/** Builds snapshots from the cluster state, remembering per object what it built last time. */
+export class SnapshotBuilder {
+  #build = 0
+  readonly #services: Elements<ServiceRecord, SliceRecord>
+  readonly #entries: Elements<ServiceEntryRecord, WorkloadEntryRecord>
+  #mesh: MeshDefaults = {}
+
+  constructor(private readonly options: BuildOptions) {
+    this.#services = new Elements((svc, deps) => {
+      const out = toServiceInput(svc, deps, this.#mesh)
+      const problem = checkObject('services', out)
+      if (problem !== undefined) return { json: undefined, names: [], skipped: { kind: 'Service', namespace: svc.namespace, name: svc.name, ...problem } }
+      const base = `${svc.name}.${svc.namespace}.svc`
+      const names = [base]
+      for (const ep of out.endpoints ?? []) if (ep.hostname) names.push(`${ep.hostname}.${base}`)
+      return { json: JSON.stringify(out), names, skipped: undefined }
+    })
+    this.#entries = new Elements((se, deps) => {
+      const out = toEntryInput(se, deps, this.#mesh)
+      const problem = checkObject('serviceEntries', out)
+      if (problem !== undefined) {
+        return { json: undefined, names: [], skipped: { kind: 'ServiceEntry', namespace: se.namespace, name: se.name, ...problem } }
+      }
+      return { json: JSON.stringify(out), names: out.hosts.map((h) => h.toLowerCase()), skipped: undefined }
+    })
+  }
+
+  build(state: ClusterState, mesh: MeshDefaults): Assembled {
+    const build = ++this.#build
+    this.#mesh = mesh
+    const slices = groupBy(state.slices, (s) => `${s.namespace}/${s.service}`)
+    const headless = (svc: ServiceRecord) => svc.externalName === undefined && svc.clusterIPs.length === 0
+    this.#services.update(
+      state.services,
+      (svc) => (headless(svc) ? (slices.get(`${svc.namespace}/${svc.name}`) ?? NONE) : undefined),
+      JSON.stringify(mesh.serviceExportTo ?? null),
+      build
+    )
+    const workloads = groupBy(state.workloadEntries, (w) => w.namespace)
+    this.#entries.update(
+      state.serviceEntries,
+      (se) => (se.addresses.length === 0 && se.selector !== undefined ? (workloads.get(se.namespace) ?? NONE) : undefined),
+      JSON.stringify(mesh.serviceEntryExportTo ?? null),
+      build
+    )
+    const names = new Set<string>()
+    const skipped: Skipped[] = []
+    const services = this.#services.elements(names, skipped)
+    const entries = this.#entries.elements(names, skipped)
+    const envelope = envelopeOf(state.namespaces, this.options, skipped)
+    const offer = new Offer(CHECKED, envelope, services, entries)
+    return { offer, names, skipped }
+  }
+}
