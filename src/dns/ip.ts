@@ -76,8 +76,37 @@ export function formatIp(bytes: Uint8Array): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`
 }
 
+/**
+ * Whether `text` is an IPv4 address already in canonical form: four decimal octets, no
+ * leading zeros, each at most 255. A character scan, so the common case needs no parse.
+ */
+export function isCanonicalIPv4(text: string): boolean {
+  const length = text.length
+  if (length < 7 || length > 15) return false
+  let parts = 0
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= length; i++) {
+    const c = i === length ? 46 : text.charCodeAt(i)
+    if (c === 46) {
+      // '.', or the end: close an octet.
+      if (digits === 0 || value > 255) return false
+      parts++
+      value = 0
+      digits = 0
+      continue
+    }
+    if (c < 48 || c > 57) return false
+    if (digits > 0 && value === 0) return false // a leading zero
+    value = value * 10 + (c - 48)
+    if (++digits > 3) return false
+  }
+  return parts === 4
+}
+
 /** The canonical text of an address, or undefined when `text` is not one. */
 export function canonicalIp(text: string): string | undefined {
+  if (isCanonicalIPv4(text)) return text
   const bytes = parseIp(text)
   return bytes ? formatIp(bytes) : undefined
 }

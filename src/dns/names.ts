@@ -1,10 +1,14 @@
 /** Domain names as text: normalising (R1), checking names typed by people, the wire form. */
-import { formatIp, parseIp } from './ip.ts'
+import { formatIp, isCanonicalIPv4, parseIp } from './ip.ts'
 
 /** R1.1, R1.4: lower case (ASCII only), no final dot. */
 export function normalizeName(name: string): string {
   const trimmed = name.endsWith('.') ? name.slice(0, -1) : name
-  return trimmed.replace(/[A-Z]+/g, (s) => s.toLowerCase())
+  for (let i = 0; i < trimmed.length; i++) {
+    const c = trimmed.charCodeAt(i)
+    if (c >= 65 && c <= 90) return trimmed.replace(/[A-Z]+/g, (s) => s.toLowerCase())
+  }
+  return trimmed
 }
 
 /** The name as written in an answer: with the final dot (R1.2), for JSON and messages. */
@@ -42,6 +46,7 @@ export function encodeName(name: string): Uint8Array {
  * (`kubernetes.go` endpointHostname): dots or colons become dashes, a trailing dash gets a 0.
  */
 export function dashedIpName(ip: string): string {
+  if (isCanonicalIPv4(ip)) return ip.replaceAll('.', '-')
   const bytes = parseIp(ip)
   const text = bytes ? formatIp(bytes) : ip
   const dashed = text.replace(/[.:]/g, '-')

@@ -1,56 +1,97 @@
 /**
  * Compiles the held snapshots into one immutable Registry, once per revision (Istio
  * BuildNameTable). Linear in the size of the snapshots: every name is written once, and its
- * ancestors inside the zone once each.
+ * ancestors inside the zone once per parent name.
+ *
+ * The index is built for size as much as for speed (it must fit a Workers isolate): a name
+ * with one record maps to the record, records of a snapshot share one `Origin`, visibilities
+ * and port lists are shared between records that have the same, address lists are exact-size
+ * arrays (or the one frozen empty list), canonical IPv4 text is kept as written, and a PTR
+ * entry is the record that uses the address, not a copy of it.
  */
-import { canonicalIp, isIPv6, parseCidr, reverseZonesOf } from '../dns/ip.ts'
+import { canonicalIp, isCanonicalIPv4, isIPv6, parseCidr, reverseZonesOf } from '../dns/ip.ts'
 import { dashedIpName, isAtOrBelow, normalizeName } from '../dns/names.ts'
-import type { Endpoint, Snapshot } from './schema.ts'
-import type {
-  Addresses,
+import type { Snapshot } from './schema.ts'
+import {
   EndpointRecord,
   EntryRecord,
-  NameNode,
-  PtrRecord,
-  ReverseZoneRecord,
+  MixedNode,
+  NONE,
+  NO_ADDRESSES,
+  Origin,
   ServiceRecord,
-  ZoneRecord,
+  samePtr,
+  ptrCluster,
+  ptrTarget,
+  type Addresses,
+  type NameNode,
+  type PortRecord,
+  type PtrOwner,
+  type ReverseZoneRecord,
+  type ZoneRecord,
 } from './records.ts'
 import { Registry } from './registry.ts'
-import { shareVisibility, visibilityOf, type Visibility } from './visibility.ts'
+import { VisibilityCache, shareVisibility, type SharedVisibility, type Visibility } from './visibility.ts'
 
 export interface CompileOptions {
   defaultDomain: string
 }
 
-/**
- * The addresses already in each list being built, so that adding stays O(1) for large lists
- * (linear compile). One per compile: the sets must not outlive it, or they double the index.
- */
-type Seen = WeakMap<Addresses, Set<string>>
-
 // Below this length a scan is cheaper than a set.
 const SCAN_LIMIT = 8
 
-function addAddress(into: Addresses, text: string, seen: Seen): void {
-  const ip = canonicalIp(text.endsWith('/32') || text.endsWith('/128') ? text.slice(0, text.indexOf('/')) : text)
-  if (ip === undefined) return
-  const list = isIPv6(ip) ? into.v6 : into.v4
-  if (into.v4.length + into.v6.length < SCAN_LIMIT) {
-    if (!list.includes(ip)) list.push(ip)
-    return
-  }
-  let known = seen.get(into)
-  if (known === undefined) seen.set(into, (known = new Set([...into.v4, ...into.v6])))
-  if (known.has(ip)) return
-  known.add(ip)
-  list.push(ip)
-}
+/**
+ * Builds one address list at a time: canonical text, no repeats (a set only for long lists,
+ * so adding stays O(1) and compile linear), then copied out at its exact size. One per
+ * compile, reused for every list.
+ */
+class AddressList {
+  readonly #v4: string[] = []
+  readonly #v6: string[] = []
+  #seen: Set<string> | undefined = undefined
 
-function addressesOf(texts: Iterable<string>, seen: Seen): Addresses {
-  const out: Addresses = { v4: [], v6: [] }
-  for (const text of texts) addAddress(out, text, seen)
-  return out
+  /** Adds an address, or a /32 or /128 CIDR as its address; anything else is skipped. */
+  add(text: string): void {
+    const ip = canonicalIp(text.endsWith('/32') || text.endsWith('/128') ? text.slice(0, text.indexOf('/')) : text)
+    if (ip === undefined) return
+    const list = isIPv6(ip) ? this.#v6 : this.#v4
+    if (this.#seen === undefined) {
+      if (this.#v4.length + this.#v6.length < SCAN_LIMIT) {
+        if (!list.includes(ip)) list.push(ip)
+        return
+      }
+      this.#seen = new Set(this.#v4)
+      for (const known of this.#v6) this.#seen.add(known)
+    }
+    if (this.#seen.has(ip)) return
+    this.#seen.add(ip)
+    list.push(ip)
+  }
+
+  addAll(texts: readonly string[]): void {
+    for (const text of texts) this.add(text)
+  }
+
+  /** Moves the list so far into a record's own fields. */
+  fill(into: { v4: readonly string[]; v6: readonly string[] }): void {
+    if (this.#v4.length > 0) into.v4 = this.#v4.slice()
+    if (this.#v6.length > 0) into.v6 = this.#v6.slice()
+    this.#v4.length = 0
+    this.#v6.length = 0
+    this.#seen = undefined
+  }
+
+  /** The list so far, and a fresh start for the next one. */
+  take(): Addresses {
+    const v4 = this.#v4
+    const v6 = this.#v6
+    this.#seen = undefined
+    if (v4.length === 0 && v6.length === 0) return NO_ADDRESSES
+    const out: Addresses = { v4: v4.length === 0 ? NONE : v4.slice(), v6: v6.length === 0 ? NONE : v6.slice() }
+    v4.length = 0
+    v6.length = 0
+    return out
+  }
 }
 
 function serialOf(generatedAt: string): number {
@@ -63,22 +104,57 @@ function parentOf(name: string): string | undefined {
   return dot < 0 ? undefined : name.slice(dot + 1)
 }
 
-class Builder {
-  readonly seen: Seen = new WeakMap()
-  readonly names = new Map<string, NameNode>()
-  readonly wildcards = new Map<string, EntryRecord[]>()
-  readonly ptrs = new Map<string, PtrRecord[]>()
-  readonly zones = new Map<string, ZoneRecord>()
-  readonly #ptrKeys = new Set<string>()
-  readonly reverseZones = new Map<string, ReverseZoneRecord>()
+/** Port protocols are TCP, UDP or SCTP; ServiceEntry protocols (HTTP, GRPC, TLS...) are TCP. */
+function protocolOf(protocol: string): string {
+  const lower = protocol.toLowerCase()
+  return lower === 'udp' || lower === 'sctp' ? lower : 'tcp'
+}
 
-  node(name: string): NameNode {
-    let node = this.names.get(name)
-    if (node === undefined) {
-      node = {}
-      this.names.set(name, node)
-    }
+/** The address lists of a label that several endpoints share. */
+class Repeated {
+  constructor(readonly parts: Array<readonly string[]>) {}
+}
+
+type Ports = Snapshot['services'][number]['ports']
+
+class Builder {
+  readonly names = new Map<string, NameNode>()
+  readonly wildcards = new Map<string, EntryRecord | EntryRecord[]>()
+  readonly ptrs = new Map<string, PtrOwner | PtrOwner[]>()
+  readonly zones = new Map<string, ZoneRecord>()
+  readonly reverseZones = new Map<string, ReverseZoneRecord>()
+  readonly #addresses = new AddressList()
+  readonly #second = new AddressList()
+  readonly #visibilities = new VisibilityCache()
+  readonly #ports = new Map<string, readonly PortRecord[]>()
+  /** The empty non-terminals above the names under a parent name, by parent (R10.3). */
+  readonly #above = new Map<string, SharedVisibility[]>()
+  /** Keys of the long PTR lists, for linear de-duplication (R7.3); dropped with the builder. */
+  readonly #ptrKeys = new Map<PtrOwner[], Set<string>>()
+
+  /** The node at `name` that can hold flags and several records. */
+  mixed(name: string): MixedNode {
+    const held = this.names.get(name)
+    if (held instanceof MixedNode) return held
+    const node = new MixedNode()
+    if (held instanceof ServiceRecord) node.services = [held]
+    else if (held instanceof EndpointRecord) node.endpoints = [held]
+    else if (held instanceof EntryRecord) node.entries = [held]
+    this.names.set(name, node)
     return node
+  }
+
+  /** Puts a record at its name: alone while it is the only thing there. */
+  put(name: string, record: ServiceRecord | EndpointRecord | EntryRecord): void {
+    const held = this.names.get(name)
+    if (held === undefined) {
+      this.names.set(name, record)
+      return
+    }
+    const node = this.mixed(name)
+    if (record instanceof ServiceRecord) (node.services ??= []).push(record)
+    else if (record instanceof EndpointRecord) (node.endpoints ??= []).push(record)
+    else (node.entries ??= []).push(record)
   }
 
   zoneOf(name: string): string | undefined {
@@ -87,27 +163,67 @@ class Builder {
   }
 
   /** Makes every ancestor of `name` inside its zone an empty non-terminal for `visibility`. */
-  ancestors(name: string, visibility: Visibility): void {
-    const zone = this.zoneOf(name)
-    if (zone === undefined) return
-    for (let n = parentOf(name); n !== undefined && n !== zone && isAtOrBelow(n, zone); n = parentOf(n)) {
-      const node = this.node(n)
-      node.below ??= { star: false, namespaces: new Set() }
-      shareVisibility(node.below, visibility)
+  ancestors(name: string, visibility: Visibility, parent = parentOf(name)): void {
+    // A name that is a zone apex has no ancestors in its zone; below it, they are its parent's.
+    if (parent === undefined || this.zones.has(name)) return
+    let above = this.#above.get(parent)
+    if (above === undefined) {
+      above = []
+      const zone = this.zoneOf(parent)
+      if (zone !== undefined) {
+        for (let n: string | undefined = parent; n !== undefined && n !== zone && isAtOrBelow(n, zone); n = parentOf(n)) {
+          const node = this.mixed(n)
+          above.push((node.below ??= { star: false, namespaces: new Set() }))
+        }
+      }
+      this.#above.set(parent, above)
     }
+    for (const below of above) shareVisibility(below, visibility)
   }
 
   /**
-   * R7.3: one PTR per (address, target, cluster); repeats collapse. `source` tells apart
-   * entries of several namespaces for one host, which differ in visibility (R13.6).
+   * R7.3: one PTR per (address, target, cluster); repeats collapse, the first is kept. Entries
+   * of several namespaces for one host stay apart: they differ in visibility (R13.6).
    */
-  ptr(ip: string, record: PtrRecord, source = ''): void {
-    const key = `${ip} ${record.target} ${record.cluster} ${source}`
-    if (this.#ptrKeys.has(key)) return
-    this.#ptrKeys.add(key)
-    const list = this.ptrs.get(ip)
-    if (list === undefined) this.ptrs.set(ip, [record])
-    else list.push(record)
+  ptr(ip: string, owner: PtrOwner): void {
+    const held = this.ptrs.get(ip)
+    if (held === undefined) {
+      this.ptrs.set(ip, owner)
+      return
+    }
+    if (!Array.isArray(held)) {
+      if (!samePtr(held, owner)) this.ptrs.set(ip, [held, owner])
+      return
+    }
+    if (held.length < SCAN_LIMIT) {
+      for (const known of held) if (samePtr(known, owner)) return
+      held.push(owner)
+      return
+    }
+    let keys = this.#ptrKeys.get(held)
+    if (keys === undefined) this.#ptrKeys.set(held, (keys = new Set(held.map(ptrKey))))
+    const key = ptrKey(owner)
+    if (keys.has(key)) return
+    keys.add(key)
+    held.push(owner)
+  }
+
+  ptrs4and6(addresses: Addresses, owner: PtrOwner): void {
+    for (const ip of addresses.v4) this.ptr(ip, owner)
+    for (const ip of addresses.v6) this.ptr(ip, owner)
+  }
+
+  /** One shared list per distinct set of ports. */
+  ports(ports: Ports): readonly PortRecord[] {
+    if (ports.length === 0) return NONE
+    let key = ''
+    for (const p of ports) key += `${p.name.length}:${p.name}${p.port}/${p.protocol.length}:${p.protocol};`
+    let shared = this.#ports.get(key)
+    if (shared === undefined) {
+      shared = ports.map((p) => Object.freeze({ name: p.name.toLowerCase(), port: p.port, protocol: protocolOf(p.protocol) }))
+      this.#ports.set(key, shared)
+    }
+    return shared
   }
 
   zone(snapshot: Snapshot): void {
@@ -120,10 +236,10 @@ class Builder {
       zone.serial = Math.max(zone.serial, serial)
     }
     for (const always of [name, `svc.${name}`, `pod.${name}`, `dns.${name}`, `ns.dns.${name}`]) {
-      this.node(always).always = true
+      this.mixed(always).always = true
     }
-    this.node(`dns-version.${name}`).schemaVersion = true
-    for (const namespace of snapshot.namespaces ?? []) this.node(`${namespace}.svc.${name}`).always = true
+    this.mixed(`dns-version.${name}`).schemaVersion = true
+    for (const namespace of snapshot.namespaces ?? []) this.mixed(`${namespace}.svc.${name}`).always = true
     for (const text of snapshot.serviceCIDRs ?? []) {
       const cidr = parseCidr(text)
       if (cidr === undefined) continue
@@ -138,110 +254,119 @@ class Builder {
     }
   }
 
-  services(snapshot: Snapshot): void {
-    const domain = normalizeName(snapshot.clusterDomain)
-    const serial = serialOf(snapshot.generatedAt)
+  services(snapshot: Snapshot, origin: Origin): void {
+    const parents = new Map<string, string>()
     for (const service of snapshot.services) {
-      const fqdn = `${service.name}.${service.namespace}.svc.${domain}`
+      let parent = parents.get(service.namespace)
+      if (parent === undefined) parents.set(service.namespace, (parent = `${service.namespace}.svc.${origin.domain}`))
+      // join makes one flat string; a template would keep a chain of string pieces per name.
+      const fqdn = [service.name, parent].join('.')
       const kind = service.externalName ? 'external' : service.clusterIPs.length > 0 ? 'cluster-ip' : 'headless'
-      const record: ServiceRecord = {
+      const record = new ServiceRecord(
+        origin,
         kind,
-        cluster: snapshot.cluster,
-        namespace: service.namespace,
-        name: service.name,
+        service.namespace,
         fqdn,
-        domain,
-        ttl: snapshot.ttl,
-        serial,
-        visibility: visibilityOf(service.exportTo, service.namespace),
-        addresses: kind === 'cluster-ip' ? addressesOf(service.clusterIPs, this.seen) : { v4: [], v6: [] },
-        ports: service.ports.map((p) => ({ name: p.name.toLowerCase(), port: p.port, protocol: protocolOf(p.protocol) })),
-        endpointLabels: [],
-        externalName: service.externalName ? normalizeName(service.externalName) : undefined,
-      }
-      ;(this.node(fqdn).services ??= []).push(record)
-      this.ancestors(fqdn, record.visibility)
+        this.#visibilities.of(service.exportTo, service.namespace),
+        this.ports(service.ports),
+        service.externalName ? normalizeName(service.externalName) : undefined
+      )
       if (kind === 'cluster-ip') {
-        for (const ip of [...record.addresses.v4, ...record.addresses.v6]) {
-          this.ptr(ip, { target: fqdn, cluster: snapshot.cluster, visibility: record.visibility, ttl: snapshot.ttl, rank: 0 })
+        if (service.clusterIPs.length === 1 && isCanonicalIPv4(service.clusterIPs[0]!)) record.v4 = [service.clusterIPs[0]!]
+        else {
+          this.#addresses.addAll(service.clusterIPs)
+          this.#addresses.fill(record)
         }
       }
+      this.put(fqdn, record)
+      this.ancestors(fqdn, record.visibility, parent)
+      if (kind === 'cluster-ip') this.ptrs4and6(record, record)
       if (kind === 'headless') this.endpoints(record, service.endpoints)
     }
   }
 
   /** R4.2, R4.3: one name per hostname (all its endpoints' addresses), one per address otherwise. */
-  endpoints(service: ServiceRecord, endpoints: Endpoint[]): void {
-    const byLabel = new Map<string, EndpointRecord>()
+  endpoints(service: ServiceRecord, endpoints: Snapshot['services'][number]['endpoints']): void {
+    // Per label, in order of first appearance: whether it is a hostname, and where its addresses are.
+    const byLabel = new Map<string, number>()
+    const labels: string[] = []
+    const fromHostname: boolean[] = []
+    const sources: Array<string | readonly string[] | Repeated> = []
     for (const endpoint of endpoints) {
-      for (const address of endpoint.addresses) addAddress(service.addresses, address, this.seen)
-      const labels = endpoint.hostname
-        ? [[endpoint.hostname, endpoint.addresses] as const]
-        : endpoint.addresses.map((a) => [dashedIpName(a), [a]] as const)
-      for (const [label, addresses] of labels) {
-        let record = byLabel.get(label)
-        if (record === undefined) {
-          record = { service, label, fromHostname: endpoint.hostname !== undefined, addresses: { v4: [], v6: [] } }
-          byLabel.set(label, record)
-          service.endpointLabels.push(label)
-        }
-        for (const address of addresses) addAddress(record.addresses, address, this.seen)
-      }
+      this.#addresses.addAll(endpoint.addresses)
+      if (endpoint.hostname) note(endpoint.hostname, true, endpoint.addresses)
+      else for (const address of endpoint.addresses) note(dashedIpName(address), false, address)
     }
-    for (const record of byLabel.values()) {
-      const name = `${record.label}.${service.fqdn}`
-      ;(this.node(name).endpoints ??= []).push(record)
-      for (const ip of [...record.addresses.v4, ...record.addresses.v6]) {
-        this.ptr(ip, { target: name, cluster: service.cluster, visibility: service.visibility, ttl: service.ttl, rank: 1 })
+    this.#addresses.fill(service)
+    const names: string[] = []
+    for (let i = 0; i < labels.length; i++) {
+      const source = sources[i]!
+      if (source instanceof Repeated) for (const part of source.parts) this.#second.addAll(part)
+      else if (typeof source === 'string') this.#second.add(source)
+      else this.#second.addAll(source)
+      const name = [labels[i]!, service.fqdn].join('.')
+      names.push(name)
+      const record = new EndpointRecord(service, name, fromHostname[i]!)
+      this.#second.fill(record)
+      this.put(name, record)
+      this.ptrs4and6(record, record)
+    }
+    if (names.length > 0) service.endpointNames = names.slice()
+
+    function note(label: string, hostname: boolean, from: string | readonly string[]): void {
+      const index = byLabel.get(label)
+      if (index === undefined) {
+        byLabel.set(label, labels.length)
+        labels.push(label)
+        fromHostname.push(hostname)
+        sources.push(from)
+        return
       }
+      const held = sources[index]!
+      const part = typeof from === 'string' ? [from] : from
+      if (held instanceof Repeated) held.parts.push(part)
+      else sources[index] = new Repeated([typeof held === 'string' ? [held] : held, part])
     }
   }
 
-  serviceEntries(snapshot: Snapshot): void {
-    const serial = serialOf(snapshot.generatedAt)
+  serviceEntries(snapshot: Snapshot, origin: Origin): void {
     for (const entry of snapshot.serviceEntries) {
-      const visibility = visibilityOf(entry.exportTo, entry.namespace)
-      const vips = addressesOf(entry.addresses.filter((a) => !a.includes('/') || /\/(32|128)$/.test(a)), this.seen)
-      const endpoints = addressesOf(entry.endpoints.flatMap((e) => e.addresses), this.seen)
-      const perHost = new Map<string, string[]>()
-      for (const [host, ips] of Object.entries(entry.hostAddresses ?? {})) perHost.set(normalizeName(host), ips)
+      const visibility = this.#visibilities.of(entry.exportTo, entry.namespace)
+      for (const a of entry.addresses) if (!a.includes('/') || a.endsWith('/32') || a.endsWith('/128')) this.#addresses.add(a)
+      const vips = this.#addresses.take()
+      for (const e of entry.endpoints) this.#addresses.addAll(e.addresses)
+      const endpoints = this.#addresses.take()
+      let perHost: Map<string, string[]> | undefined
+      if (entry.hostAddresses !== undefined) {
+        perHost = new Map()
+        for (const [host, ips] of Object.entries(entry.hostAddresses)) perHost.set(normalizeName(host), ips)
+      }
       for (const rawHost of entry.hosts) {
         const host = normalizeName(rawHost)
-        const record: EntryRecord = {
-          cluster: snapshot.cluster,
-          namespace: entry.namespace,
-          name: entry.name,
-          host,
-          ttl: snapshot.ttl,
-          serial,
-          visibility,
-          vips,
-          hostVips: addressesOf(perHost.get(host) ?? [], this.seen),
-          endpoints,
-        }
+        const own = perHost?.get(host)
+        if (own !== undefined) this.#addresses.addAll(own)
+        const record = new EntryRecord(origin, entry.namespace, host, visibility, vips, this.#addresses.take(), endpoints)
         if (host.startsWith('*.')) {
           const suffix = host.slice(2)
-          const list = this.wildcards.get(suffix)
-          if (list === undefined) this.wildcards.set(suffix, [record])
-          else list.push(record)
+          const held = this.wildcards.get(suffix)
+          if (held === undefined) this.wildcards.set(suffix, record)
+          else if (Array.isArray(held)) held.push(record)
+          else this.wildcards.set(suffix, [held, record])
           this.ancestors(host, visibility)
           continue
         }
-        ;(this.node(host).entries ??= []).push(record)
+        this.put(host, record)
         this.ancestors(host, visibility)
         // R7.4: whether the host answers with the VIP for a view is decided per query.
-        for (const ip of [...vips.v4, ...vips.v6, ...record.hostVips.v4, ...record.hostVips.v6]) {
-          this.ptr(ip, { target: host, cluster: snapshot.cluster, visibility, ttl: snapshot.ttl, rank: 2 }, entry.namespace)
-        }
+        this.ptrs4and6(vips, record)
+        this.ptrs4and6(record.hostVips, record)
       }
     }
   }
 }
 
-/** Port protocols are TCP, UDP or SCTP; ServiceEntry protocols (HTTP, GRPC, TLS...) are TCP. */
-function protocolOf(protocol: string): string {
-  const lower = protocol.toLowerCase()
-  return lower === 'udp' || lower === 'sctp' ? lower : 'tcp'
+function ptrKey(owner: PtrOwner): string {
+  return `${ptrTarget(owner)} ${ptrCluster(owner)} ${owner instanceof EntryRecord ? owner.namespace : ''}`
 }
 
 /** Compiles snapshots (any order) into a Registry; clusters are taken in name order (R17.2). */
@@ -250,8 +375,9 @@ export function compileRegistry(snapshots: readonly Snapshot[], options: Compile
   const builder = new Builder()
   for (const snapshot of sorted) builder.zone(snapshot)
   for (const snapshot of sorted) {
-    builder.services(snapshot)
-    builder.serviceEntries(snapshot)
+    const origin = new Origin(snapshot.cluster, normalizeName(snapshot.clusterDomain), snapshot.ttl, serialOf(snapshot.generatedAt))
+    builder.services(snapshot, origin)
+    builder.serviceEntries(snapshot, origin)
   }
   return new Registry({
     names: builder.names,
@@ -280,4 +406,3 @@ export function countNames(snapshot: Snapshot): number {
   for (const entry of snapshot.serviceEntries) names += entry.hosts.length
   return names
 }
-

@@ -31,12 +31,12 @@ export function addressFound(addresses: Addresses, ttl: number, soa: NegativeSoa
 }
 
 export interface SrvSource {
-  ports: PortRecord[]
-  targets: string[]
+  ports: readonly PortRecord[]
+  targets: readonly string[]
 }
 
 /** R6.2, R6.3, R6.5: one record per (target, port), priority 0, weight floor(100/N), at least 1. */
-export function srvRrs(owner: string, ports: PortRecord[], targets: string[], ttl: number): Rr[] {
+export function srvRrs(owner: string, ports: readonly PortRecord[], targets: readonly string[], ttl: number): Rr[] {
   const pairs: Array<[string, PortRecord]> = []
   for (const target of targets) for (const port of ports) pairs.push([target, port])
   const weight = Math.max(1, Math.floor(100 / Math.max(1, pairs.length)))
@@ -48,7 +48,7 @@ export function srvRrs(owner: string, ports: PortRecord[], targets: string[], tt
   }))
 }
 
-export function srvFound(ports: PortRecord[], targets: string[], ttl: number, soa: NegativeSoa): Found {
+export function srvFound(ports: readonly PortRecord[], targets: readonly string[], ttl: number, soa: NegativeSoa): Found {
   return {
     kind: 'found',
     authoritative: true,

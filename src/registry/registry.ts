@@ -3,15 +3,18 @@
  * `forView` binds it to a client; the decision order itself lives in view-lookup.ts.
  */
 import type { NameLookup, NegativeSoa } from '../dns/lookup.ts'
-import type { EntryRecord, NameNode, PtrRecord, ReverseZoneRecord, ZoneRecord } from './records.ts'
+import type { EntryRecord, NameNode, PtrOwner, ReverseZoneRecord, ZoneRecord } from './records.ts'
 import { soaFor } from './found.ts'
 import { ViewLookup } from './view-lookup.ts'
 import type { View } from './views.ts'
 
 export interface RegistryData {
+  /** Every name with records or flags: its one record alone, or a node (records.ts). */
   names: Map<string, NameNode>
-  wildcards: Map<string, EntryRecord[]>
-  ptrs: Map<string, PtrRecord[]>
+  /** `*.<suffix>` hosts by suffix. */
+  wildcards: Map<string, EntryRecord | EntryRecord[]>
+  /** By canonical address: the records that use it (R7), in snapshot order. */
+  ptrs: Map<string, PtrOwner | PtrOwner[]>
   zones: Map<string, ZoneRecord>
   /** By zone name (R7.5): the reverse zones covering the snapshots' serviceCIDRs. */
   reverseZones: Map<string, ReverseZoneRecord>

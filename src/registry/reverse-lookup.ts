@@ -6,6 +6,7 @@
 import { formatIp, isIPv6, parseReverseName } from '../dns/ip.ts'
 import type { Lookup } from '../dns/lookup.ts'
 import { apexFound, emptyFound, ptrFound, soaFor } from './found.ts'
+import { ptrCluster, ptrRank, ptrTarget, ptrTtl, ptrVisibility, type PtrOwner } from './records.ts'
 import type { Registry } from './registry.ts'
 import type { ViewPicker } from './view-pick.ts'
 
@@ -28,15 +29,22 @@ export function reverseLookup(registry: Registry, picker: ViewPicker, name: stri
 
 /** R7.1–R7.4, R17.7: visible owners of an address, the best rank, the view cluster first. */
 function ptrTargets(registry: Registry, picker: ViewPicker, ip: string): Array<{ target: string; ttl: number }> {
-  const candidates = (registry.data.ptrs.get(ip) ?? []).filter(
-    (p) => picker.visible(p.visibility) && (p.rank !== 2 || answersWith(registry, picker, p.target, ip))
+  const held = registry.data.ptrs.get(ip)
+  if (held === undefined) return []
+  const owners = Array.isArray(held) ? (held as readonly PtrOwner[]) : [held as PtrOwner]
+  const candidates = owners.filter(
+    (p) => picker.visible(ptrVisibility(p)) && (ptrRank(p) !== 2 || answersWith(registry, picker, ptrTarget(p), ip))
   )
   if (candidates.length === 0) return []
-  const local = candidates.filter((p) => p.cluster === picker.view.cluster)
+  const local = candidates.filter((p) => ptrCluster(p) === picker.view.cluster)
   const pool = local.length > 0 ? local : candidates
-  const rank = Math.min(...pool.map((p) => p.rank))
+  let rank = 2
+  for (const p of pool) rank = Math.min(rank, ptrRank(p))
   const out = new Map<string, number>()
-  for (const p of pool) if (p.rank === rank && !out.has(p.target)) out.set(p.target, p.ttl)
+  for (const p of pool) {
+    const target = ptrTarget(p)
+    if (ptrRank(p) === rank && !out.has(target)) out.set(target, ptrTtl(p))
+  }
   return [...out].map(([target, ttl]) => ({ target, ttl }))
 }
 

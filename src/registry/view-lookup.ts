@@ -6,7 +6,7 @@
 import type { Found, Lookup, NameLookup, NegativeSoa } from '../dns/lookup.ts'
 import { isAtOrBelow } from '../dns/names.ts'
 import { addressFound, apexFound, cnameFound, emptyFound, schemaVersionFound, soaFor, srvFound } from './found.ts'
-import type { NameNode } from './records.ts'
+import { MixedNode, endpointsAt, entriesAt, servicesAt, type NameNode } from './records.ts'
 import type { Registry } from './registry.ts'
 import { reverseLookup } from './reverse-lookup.ts'
 import { ViewPicker, type PickedService } from './view-pick.ts'
@@ -64,10 +64,11 @@ export class ViewLookup implements NameLookup {
     if (choice?.kind === 'service') return this.serviceFound(choice.service, soa)
     if (choice?.kind === 'entries') return addressFound(choice.entries.addresses, choice.entries.ttl, soa)
     if (choice?.kind === 'endpoint') return addressFound(choice.endpoint.addresses, choice.endpoint.ttl, soa)
-    if (node.schemaVersion) return schemaVersionFound(soa)
+    const mixed = node instanceof MixedNode ? node : undefined
+    if (mixed?.schemaVersion) return schemaVersionFound(soa)
     if (name === zone) return apexFound(soa, this.registry.data.zones.get(zone)!.ttl)
-    if (node.always) return emptyFound(soa)
-    if (node.below && this.pick.visible(node.below)) return emptyFound(soa)
+    if (mixed?.always) return emptyFound(soa)
+    if (mixed?.below && this.pick.visible(mixed.below)) return emptyFound(soa)
     return undefined
   }
 
@@ -86,12 +87,12 @@ export class ViewLookup implements NameLookup {
     if (rest[0] === '_') {
       const second = rest.indexOf('.')
       const protocol = rest.slice(1, second)
-      const service = this.pick.service(this.registry.data.names.get(rest.slice(second + 1))?.services)
+      const service = this.pick.service(servicesAt(this.registry.data.names.get(rest.slice(second + 1))))
       if (!service || service.record.kind === 'external') return undefined
       const ports = service.record.ports.filter((p) => p.name !== '' && p.name === label && p.protocol === protocol)
       return ports.length > 0 ? srvFound(ports, service.targets, service.ttl, soa) : undefined
     }
-    const service = this.pick.service(this.registry.data.names.get(rest)?.services)
+    const service = this.pick.service(servicesAt(this.registry.data.names.get(rest)))
     if (!service || service.record.kind === 'external') return undefined
     return service.record.ports.some((p) => p.name !== '' && p.protocol === label) ? emptyFound(soa) : undefined
   }
@@ -110,7 +111,7 @@ export class ViewLookup implements NameLookup {
 
   // R2.2 step 2: a ServiceEntry host outside every zone; its SOA is its own (R10.2).
   private host(name: string): Found | undefined {
-    const entries = this.pick.entries(this.registry.data.names.get(name)?.entries)
+    const entries = this.pick.entries(entriesAt(this.registry.data.names.get(name)))
     return entries && addressFound(entries.addresses, entries.ttl, soaFor(name, entries.ttl, entries.serial))
   }
 
@@ -129,11 +130,11 @@ export class ViewLookup implements NameLookup {
       const node = this.registry.data.names.get(fqdn)
       if (node === undefined) continue
       // R15.4: ExternalName services and ServiceEntry hosts get no aliases.
-      const service = this.pick.service(node.services)
+      const service = this.pick.service(servicesAt(node))
       if (service && service.record.kind !== 'external') {
         return this.serviceFound(service, soaFor(name, service.ttl, service.record.serial))
       }
-      const endpoint = this.pick.endpoint(node.endpoints, true)
+      const endpoint = this.pick.endpoint(endpointsAt(node), true)
       if (endpoint) return addressFound(endpoint.addresses, endpoint.ttl, soaFor(name, endpoint.ttl, endpoint.serial))
     }
     return undefined

@@ -4,7 +4,17 @@
  * (reverse-lookup.ts) share it, so a PTR names a host only where the host answers with that
  * address. Work is proportional to the records at the name, never to the registry.
  */
-import type { Addresses, EndpointRecord, EntryRecord, NameNode, ServiceRecord } from './records.ts'
+import {
+  EndpointRecord,
+  EntryRecord,
+  ServiceRecord,
+  endpointsAt,
+  entriesAt,
+  servicesAt,
+  type Addresses,
+  type NameNode,
+  type OneOrMore,
+} from './records.ts'
 import type { View } from './views.ts'
 import { isVisible, type Visibility } from './visibility.ts'
 
@@ -12,14 +22,22 @@ export function isEmpty(addresses: Addresses): boolean {
   return addresses.v4.length === 0 && addresses.v6.length === 0
 }
 
+interface MutableAddresses extends Addresses {
+  v4: string[]
+  v6: string[]
+}
+
 /** Adds `from` to `into` without repeats; `known` holds what `into` already has. */
-function merge(into: Addresses, known: Set<string>, from: Addresses): void {
-  for (const [source, target] of [[from.v4, into.v4], [from.v6, into.v6]] as const) {
-    for (const ip of source) {
-      if (known.has(ip)) continue
-      known.add(ip)
-      target.push(ip)
-    }
+function merge(into: MutableAddresses, known: Set<string>, from: Addresses): void {
+  for (const ip of from.v4) {
+    if (known.has(ip)) continue
+    known.add(ip)
+    into.v4.push(ip)
+  }
+  for (const ip of from.v6) {
+    if (known.has(ip)) continue
+    known.add(ip)
+    into.v6.push(ip)
   }
 }
 
@@ -28,7 +46,7 @@ export interface PickedService {
   record: ServiceRecord
   addresses: Addresses
   /** SRV targets (R6.2, R6.3). */
-  targets: string[]
+  targets: readonly string[]
   ttl: number
 }
 
@@ -57,34 +75,45 @@ export class ViewPicker {
   }
 
   /** R17.1–R17.3, R4.4: visible records; ClusterIPs from one cluster, headless endpoints merged. */
-  service(services: ServiceRecord[] | undefined): PickedService | undefined {
-    if (services === undefined) return undefined
-    const visible = services.filter((s) => this.visible(s.visibility))
+  service(records: OneOrMore<ServiceRecord>): PickedService | undefined {
+    if (records === undefined) return undefined
+    if (records instanceof ServiceRecord) {
+      // One record: its lists are already without repeats, so they are the merged answer.
+      if (!this.visible(records.visibility)) return undefined
+      if (records.kind !== 'headless') return { record: records, addresses: records.addresses, targets: [records.fqdn], ttl: records.ttl }
+      if (isEmpty(records.addresses)) return undefined
+      return { record: records, addresses: records.addresses, targets: records.endpointNames, ttl: records.ttl }
+    }
+    const visible = records.filter((s) => this.visible(s.visibility))
     if (visible.length === 0) return undefined
     const record = visible.find((s) => s.cluster === this.view.cluster) ?? visible[0]!
     if (record.kind !== 'headless') return { record, addresses: record.addresses, targets: [record.fqdn], ttl: record.ttl }
-    const addresses: Addresses = { v4: [], v6: [] }
+    const addresses: MutableAddresses = { v4: [], v6: [] }
     const known = new Set<string>()
-    const labels = new Set<string>()
+    const targets = new Set<string>()
     let ttl = Infinity
     for (const s of visible) {
       if (s.kind !== 'headless' || isEmpty(s.addresses)) continue
       merge(addresses, known, s.addresses)
-      for (const label of s.endpointLabels) labels.add(label)
+      for (const target of s.endpointNames) targets.add(target)
       ttl = Math.min(ttl, s.ttl)
     }
     if (isEmpty(addresses)) return undefined
-    return { record, addresses, targets: [...labels].map((l) => `${l}.${record.fqdn}`), ttl }
+    return { record, addresses, targets: [...targets], ttl }
   }
 
   /** R17.4: an endpoint name answers the view cluster's endpoints, else every cluster's. */
-  endpoint(endpoints: EndpointRecord[] | undefined, hostnamesOnly = false): PickedAddresses | undefined {
-    if (endpoints === undefined) return undefined
-    const visible = endpoints.filter((e) => (!hostnamesOnly || e.fromHostname) && this.visible(e.service.visibility))
+  endpoint(records: OneOrMore<EndpointRecord>, hostnamesOnly = false): PickedAddresses | undefined {
+    if (records === undefined) return undefined
+    if (records instanceof EndpointRecord) {
+      if ((hostnamesOnly && !records.fromHostname) || !this.visible(records.service.visibility)) return undefined
+      return { addresses: records.addresses, ttl: records.service.ttl, serial: records.service.serial }
+    }
+    const visible = records.filter((e) => (!hostnamesOnly || e.fromHostname) && this.visible(e.service.visibility))
     if (visible.length === 0) return undefined
     const local = visible.filter((e) => e.service.cluster === this.view.cluster)
     const chosen = local.length > 0 ? local : visible
-    const addresses: Addresses = { v4: [], v6: [] }
+    const addresses: MutableAddresses = { v4: [], v6: [] }
     const known = new Set<string>()
     let ttl = chosen[0]!.service.ttl
     for (const e of chosen) {
@@ -97,7 +126,7 @@ export class ViewPicker {
   /** R13.2, R13.7: spec VIPs, this host's auto-allocated VIPs if the view uses them, else endpoints. */
   entryAddresses(entry: EntryRecord): Addresses {
     if (!this.view.autoAllocatedVIPs || isEmpty(entry.hostVips)) return isEmpty(entry.vips) ? entry.endpoints : entry.vips
-    const addresses: Addresses = { v4: [], v6: [] }
+    const addresses: MutableAddresses = { v4: [], v6: [] }
     const known = new Set<string>()
     merge(addresses, known, entry.vips)
     merge(addresses, known, entry.hostVips)
@@ -110,16 +139,22 @@ export class ViewPicker {
    * before their addresses are looked at, so a view is never handed the VIP of a cluster or
    * namespace that lost; R13.2: when the winners have no usable address, nothing answers.
    */
-  entries(entries: EntryRecord[] | undefined): PickedEntries | undefined {
-    if (entries === undefined) return undefined
-    const visible = entries.filter((e) => this.visible(e.visibility))
+  entries(records: OneOrMore<EntryRecord>): PickedEntries | undefined {
+    if (records === undefined) return undefined
+    if (records instanceof EntryRecord) {
+      if (!this.visible(records.visibility)) return undefined
+      const addresses = this.entryAddresses(records)
+      if (isEmpty(addresses)) return undefined
+      return { addresses, ttl: records.ttl, serial: records.serial, namespace: records.namespace }
+    }
+    const visible = records.filter((e) => this.visible(e.visibility))
     if (visible.length === 0) return undefined
     const cluster = visible.some((e) => e.cluster === this.view.cluster) ? this.view.cluster : visible[0]!.cluster
     const inCluster = visible.filter((e) => e.cluster === cluster)
     const namespace = inCluster.some((e) => e.namespace === this.view.namespace)
       ? this.view.namespace!
       : inCluster.reduce((min, e) => (e.namespace < min ? e.namespace : min), inCluster[0]!.namespace)
-    const addresses: Addresses = { v4: [], v6: [] }
+    const addresses: MutableAddresses = { v4: [], v6: [] }
     const known = new Set<string>()
     for (const e of inCluster) if (e.namespace === namespace) merge(addresses, known, this.entryAddresses(e))
     if (isEmpty(addresses)) return undefined
@@ -131,14 +166,14 @@ export class ViewPicker {
    * view's namespace and the Service is not. An endpoint name holds neither.
    */
   choose(node: NameNode): Choice | undefined {
-    const service = this.service(node.services)
-    const entries = this.entries(node.entries)
+    const service = this.service(servicesAt(node))
+    const entries = this.entries(entriesAt(node))
     const namespace = this.view.namespace
     if (service && !(entries && entries.namespace === namespace && service.record.namespace !== namespace)) {
       return { kind: 'service', service }
     }
     if (entries) return { kind: 'entries', entries }
-    const endpoint = this.endpoint(node.endpoints)
+    const endpoint = this.endpoint(endpointsAt(node))
     return endpoint && { kind: 'endpoint', endpoint }
   }
 }

@@ -22,6 +22,22 @@ export function visibilityOf(exportTo: readonly string[], namespace: string): Vi
   return names.size === 0 ? NOBODY : { star: false, namespaces: names }
 }
 
+/**
+ * Visibilities are immutable, so one compile hands out one object per distinct exportTo (and,
+ * for `"."`, namespace) instead of a Set per object.
+ */
+export class VisibilityCache {
+  readonly #known = new Map<string, Visibility>()
+
+  of(exportTo: readonly string[], namespace: string): Visibility {
+    if (exportTo.length === 0 || exportTo.includes('*')) return EVERYONE
+    const key = exportTo.length === 1 && exportTo[0] === '.' ? namespace : `${namespace} ${JSON.stringify(exportTo)}`
+    let visibility = this.#known.get(key)
+    if (visibility === undefined) this.#known.set(key, (visibility = visibilityOf(exportTo, namespace)))
+    return visibility
+  }
+}
+
 /** R18.1, R18.3: a view without a namespace sees only what is exported to everyone. */
 export function isVisible(visibility: Visibility, viewNamespace: string | undefined): boolean {
   if (visibility.star) return true
