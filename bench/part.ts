@@ -4,8 +4,8 @@
 export interface TargetCheck {
   target: string
   measured: string
-  /** undefined: not measured (the part could not run, or the target does not apply). */
-  met?: boolean
+  /** undefined: not measured (the part could not run); 'shown': measured, the issue sets no bar. */
+  met?: boolean | 'shown'
 }
 
 export interface PartOutput {

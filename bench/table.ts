@@ -13,6 +13,7 @@ export function table(headers: readonly string[], rows: ReadonlyArray<readonly s
 }
 
 /** The verdict column of the targets table. */
-export function verdict(met: boolean | undefined): string {
+export function verdict(met: boolean | 'shown' | undefined): string {
+  if (met === 'shown') return 'shown (no bar set)'
   return met === undefined ? 'not measured' : met ? 'met' : 'missed'
 }

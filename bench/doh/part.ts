@@ -179,7 +179,7 @@ function report(measured: Measured[], multi: Measured[], profile: ProfileSummary
     body,
     targets: [
       { target: 'meshdoh ≥ 0.9 × the Node ceiling', measured: `${fmt(vsCeiling, 2)} × (meshdoh/unbound ${fmt(vsUnbound, 2)})`, met: vsCeiling >= 0.9 },
-      { target: 'multi-process mode against unbound with as many threads', measured: `${fmt(ratio(multi, 1, 0), 2)} × unbound (${PROCESSES} each)`, met: undefined },
+      { target: 'multi-process mode against unbound with as many threads', measured: `${fmt(ratio(multi, 1, 0), 2)} × unbound (${PROCESSES} each)`, met: 'shown' },
     ],
   }
 }
