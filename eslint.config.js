@@ -8,7 +8,13 @@ const layer = (files, patterns, allowTypeImports = false) => ({
   rules: {
     '@typescript-eslint/no-restricted-imports': [
       'error',
-      { patterns: patterns.map((group) => ({ group: [group], message: 'imports go one way: dns ← registry ← store ← http ← runtime', allowTypeImports })) },
+      {
+        patterns: patterns.map((group) => ({
+          group: [group],
+          message: 'imports go one way: dns ← registry ← store ← http ← runtime',
+          allowTypeImports,
+        })),
+      },
     ],
   },
 })
@@ -22,16 +28,32 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  layer(['src/dns/**'], ['**/registry/**', '**/store/**', '**/http/**', '**/runtime/**', '**/sync/**', 'hono', 'hono/*']),
+  layer(
+    ['src/dns/**'],
+    ['**/registry/**', '**/store/**', '**/http/**', '**/runtime/**', '**/sync/**', 'hono', 'hono/*']
+  ),
   layer(['src/registry/**'], ['**/store/**', '**/http/**', '**/runtime/**', '**/sync/**', 'hono', 'hono/*']),
   layer(['src/store/**'], ['**/http/**', '**/runtime/**', '**/sync/**']),
   // http reads the Settings type that runtime parses; it never calls into runtime.
   layer(['src/http/**'], ['**/runtime/**', '**/sync/**'], true),
-  layer(['src/sync/**'], ['**/dns/**', '**/store/**', '**/http/**', '**/runtime/**', '**/registry/!(schema|validate).ts']),
+  layer(
+    ['src/sync/**'],
+    ['**/dns/**', '**/store/**', '**/http/**', '**/runtime/**', '**/registry/!(schema|validate).ts']
+  ),
   {
     files: ['src/runtime/worker.ts', 'src/store/durable-object.ts', 'src/http/**', 'src/registry/**', 'src/dns/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', '!node:buffer'], message: 'Workers code uses Web APIs (node:buffer aside, for dns-packet)' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '!node:buffer'],
+              message: 'Workers code uses Web APIs (node:buffer aside, for dns-packet)',
+            },
+          ],
+        },
+      ],
     },
   }
 )

@@ -14,7 +14,12 @@ export interface Machine {
 export function machine(): Machine {
   const info = readFileSync('/proc/cpuinfo', 'utf8')
   const cpu = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? 'unknown'
-  return { cpu, cores: availableParallelism(), memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, kernel: release() }
+  return {
+    cpu,
+    cores: availableParallelism(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+  }
 }
 
 async function firstLine(command: string, args: string[], pattern?: RegExp): Promise<string> {
@@ -41,7 +46,9 @@ function packageVersion(name: string): string {
 /** The meshdoh commit; "+ changes" when the working tree differs from it. */
 export async function commit(): Promise<string> {
   const head = (await run('git', ['rev-parse', '--short', 'HEAD'], { timeoutMs: 10_000, quiet: true })).stdout.trim()
-  const dirty = (await run('git', ['status', '--porcelain', '--', 'src'], { timeoutMs: 10_000, quiet: true })).stdout.trim()
+  const dirty = (
+    await run('git', ['status', '--porcelain', '--', 'src'], { timeoutMs: 10_000, quiet: true })
+  ).stdout.trim()
   return dirty ? `${head} + uncommitted changes in src/` : head
 }
 
@@ -50,7 +57,9 @@ export async function versions(): Promise<Record<string, string>> {
     node: process.version,
     unbound: await firstLine('unbound', ['-V'], /Version \S+/),
     h2load: await firstLine('h2load', ['--version']),
-    workerd: await firstLine(require.resolve('workerd/package.json').replace(/package\.json$/, 'bin/workerd'), ['--version']),
+    workerd: await firstLine(require.resolve('workerd/package.json').replace(/package\.json$/, 'bin/workerd'), [
+      '--version',
+    ]),
     wrangler: packageVersion('wrangler'),
     miniflare: packageVersion('miniflare'),
     hono: packageVersion('hono'),

@@ -38,7 +38,11 @@ export async function startMeshdohServer(dir: string, options: MeshdohServerOpti
     ...(options.tls ? { MESHDOH_TLS_CERT: options.tls.cert, MESHDOH_TLS_KEY: options.tls.key } : {}),
   }
   const env = { ...process.env, ...shownEnv }
-  const server = start(process.execPath, [...profile, '--import', import.meta.resolve('tsx'), entry], { cpu: options.cpu, env, shownEnv })
+  const server = start(process.execPath, [...profile, '--import', import.meta.resolve('tsx'), entry], {
+    cpu: options.cpu,
+    env,
+    shownEnv,
+  })
   try {
     await waitForPort(port, 30_000, 'meshdoh', () => server.child.exitCode === null)
   } catch (error) {

@@ -54,7 +54,9 @@ const hasTaskset = spawnSync('taskset', ['-V']).status === 0 && availableParalle
 /** The core servers run on, and the one load generators run on (when there are two). */
 export const SERVER_CPU = 0
 export const CLIENT_CPU = 1
-export const pinning = hasTaskset ? `taskset: servers on CPU ${SERVER_CPU}, load generator on CPU ${CLIENT_CPU}` : 'none (taskset unavailable or one core)'
+export const pinning = hasTaskset
+  ? `taskset: servers on CPU ${SERVER_CPU}, load generator on CPU ${CLIENT_CPU}`
+  : 'none (taskset unavailable or one core)'
 
 /** `command args` prefixed with `taskset -c cpu` where pinning is possible. */
 export function pinned(cpu: number | undefined, command: string, args: string[]): [string, string[]] {
@@ -83,7 +85,12 @@ export interface Started {
 export function start(command: string, args: string[], options: StartOptions = {}): Started {
   const [cmd, argv] = pinned(options.cpu, command, args)
   record(cmd, argv, options.shownEnv)
-  const child = spawn(cmd, argv, { cwd: options.cwd, env: options.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(cmd, argv, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   if (child.pid === undefined) throw new Error(`could not start ${command}`)
   const pid = child.pid
   started.set(pid, child)
@@ -125,7 +132,12 @@ export function run(
   if (!options.quiet) record(cmd, argv)
   return new Promise((resolve, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe'
-    const child = spawn(cmd, argv, { cwd: options.cwd, env: options.env ?? process.env, detached: true, stdio: [stdin, 'pipe', 'pipe'] })
+    const child = spawn(cmd, argv, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: [stdin, 'pipe', 'pipe'],
+    })
     if (child.pid === undefined) return reject(new Error(`could not start ${command}`))
     const pid = child.pid
     started.set(pid, child)
@@ -142,7 +154,8 @@ export function run(
     child.once('close', (code, signal) => {
       clearTimeout(timer)
       started.delete(pid)
-      if (signal === 'SIGKILL') return reject(new Error(`${command} timed out after ${options.timeoutMs} ms\n${stderr.slice(-2000)}`))
+      if (signal === 'SIGKILL')
+        return reject(new Error(`${command} timed out after ${options.timeoutMs} ms\n${stderr.slice(-2000)}`))
       resolve({ code, stdout, stderr })
     })
   })
@@ -197,17 +210,30 @@ export async function waitForPort(port: number, timeoutMs: number, what: string,
 
 /** Arguments for running a TypeScript file of bench/ under Node with tsx, after `nodeFlags`. */
 export function tsArgs(script: string, nodeFlags: string[] = [], args: string[] = []): string[] {
-  return [...nodeFlags, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL(script, import.meta.url)), ...args]
+  return [
+    ...nodeFlags,
+    '--import',
+    import.meta.resolve('tsx'),
+    fileURLToPath(new URL(script, import.meta.url)),
+    ...args,
+  ]
 }
 
 /** Resolves with the first line of a started process's output that `match` accepts. */
-export async function waitForLine(started: Started, match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+export async function waitForLine(
+  started: Started,
+  match: (line: string) => boolean,
+  timeoutMs: number,
+  what: string
+): Promise<string> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const line = started.output().split('\n').find(match)
     if (line !== undefined) return line
-    if (started.child.exitCode !== null) throw new Error(`${what} exited (${started.child.exitCode}):\n${started.output().slice(-3000)}`)
-    if (Date.now() > deadline) throw new Error(`${what}: nothing after ${timeoutMs} ms:\n${started.output().slice(-3000)}`)
+    if (started.child.exitCode !== null)
+      throw new Error(`${what} exited (${started.child.exitCode}):\n${started.output().slice(-3000)}`)
+    if (Date.now() > deadline)
+      throw new Error(`${what}: nothing after ${timeoutMs} ms:\n${started.output().slice(-3000)}`)
     await new Promise((r) => setTimeout(r, 20))
   }
 }

@@ -51,7 +51,8 @@ function previousSections(): Map<string, string> {
   const out = new Map<string, string>()
   if (!existsSync(REPORT)) return out
   const text = readFileSync(REPORT, 'utf8')
-  for (const match of text.matchAll(/<!-- section:([\w-]+) -->[\s\S]*?<!-- \/section:\1 -->/g)) out.set(match[1]!, match[0])
+  for (const match of text.matchAll(/<!-- section:([\w-]+) -->[\s\S]*?<!-- \/section:\1 -->/g))
+    out.set(match[1]!, match[0])
   return out
 }
 
@@ -76,7 +77,8 @@ export function writeReport(parts: readonly Part[], runs: readonly SectionRun[],
       summary.push([part.title, 'not run yet', '', ''])
       continue
     }
-    for (const t of targetsOf(text, part.name)) summary.push([part.title.replace(/^\d+\. /, ''), t.target, t.measured, verdict(t.met)])
+    for (const t of targetsOf(text, part.name))
+      summary.push([part.title.replace(/^\d+\. /, ''), t.target, t.measured, verdict(t.met)])
   }
   const { machine: m, versions, pinning } = head
   const notes = existsSync(NOTES) ? readFileSync(NOTES, 'utf8').trim() : ''
@@ -106,7 +108,11 @@ export function writeReport(parts: readonly Part[], runs: readonly SectionRun[],
     table(['part', 'target', 'measured', 'verdict'], summary),
     '',
     ...(notes ? [notes, ''] : []),
-    ...parts.flatMap((p) => [sections.get(p.name) ?? `${open(p.name)}\n## ${p.title}\n\nNot run yet: \`npm run bench -- ${p.name}\`.\n${close(p.name)}`, '']),
+    ...parts.flatMap((p) => [
+      sections.get(p.name) ??
+        `${open(p.name)}\n## ${p.title}\n\nNot run yet: \`npm run bench -- ${p.name}\`.\n${close(p.name)}`,
+      '',
+    ]),
   ].join('\n')
   writeFileSync(REPORT, text)
 }

@@ -53,7 +53,16 @@ async function runPart(part: Part): Promise<SectionRun> {
     await stopAll()
   }
   const seconds = (performance.now() - t0) / 1000
-  return { part, output, failed, load: `${load} before, ${loadAverage()} after`, commands: takeCommands(), date, commit: await commit(), seconds }
+  return {
+    part,
+    output,
+    failed,
+    load: `${load} before, ${loadAverage()} after`,
+    commands: takeCommands(),
+    date,
+    commit: await commit(),
+    seconds,
+  }
 }
 
 async function main(argv: string[]): Promise<number> {

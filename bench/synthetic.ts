@@ -21,13 +21,36 @@ export interface SyntheticOptions {
   revision?: number
 }
 
-const WORDS = ['reviews', 'ratings', 'details', 'payments', 'orders', 'cart', 'search', 'auth', 'users', 'inventory', 'shipping', 'catalog']
+const WORDS = [
+  'reviews',
+  'ratings',
+  'details',
+  'payments',
+  'orders',
+  'cart',
+  'search',
+  'auth',
+  'users',
+  'inventory',
+  'shipping',
+  'catalog',
+]
 const PORTS: PortIn[][] = [
   [{ name: 'http', port: 80, protocol: 'TCP' }],
-  [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'grpc', port: 9090, protocol: 'TCP' }],
-  [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'https', port: 443, protocol: 'TCP' }, { name: 'http-metrics', port: 15020, protocol: 'TCP' }],
+  [
+    { name: 'http', port: 8080, protocol: 'TCP' },
+    { name: 'grpc', port: 9090, protocol: 'TCP' },
+  ],
+  [
+    { name: 'http', port: 80, protocol: 'TCP' },
+    { name: 'https', port: 443, protocol: 'TCP' },
+    { name: 'http-metrics', port: 15020, protocol: 'TCP' },
+  ],
   [{ name: 'mysql', port: 3306, protocol: 'TCP' }],
-  [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }],
+  [
+    { name: 'dns', port: 53, protocol: 'UDP' },
+    { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+  ],
 ]
 
 /** The n-th address counted from `base` (a.b.c.d as a 32-bit number). */
@@ -76,7 +99,8 @@ export function syntheticSnapshot(options: SyntheticOptions): SnapshotInput {
       services.push({ ...base, clusterIPs: [], endpoints })
     } else {
       const clusterIPs = [ipv4(CLUSTER_IPS, i + 10)]
-      if (random() < 0.1) clusterIPs.push(`fd00:10:96::${((i + 10) >>> 16).toString(16)}:${((i + 10) & 0xffff).toString(16)}`)
+      if (random() < 0.1)
+        clusterIPs.push(`fd00:10:96::${((i + 10) >>> 16).toString(16)}:${((i + 10) & 0xffff).toString(16)}`)
       services.push({ ...base, clusterIPs })
     }
   }
@@ -100,15 +124,28 @@ function syntheticEntries(random: () => number, count: number, namespaces: strin
   for (let i = 0; i < count; i++) {
     const namespace = namespaces[(i * 7) % namespaces.length]!
     const exportTo = exportToOf(random, namespace, namespaces)
-    const base = { name: `se-${i}`, namespace, ports: [{ name: 'tls', port: 443, protocol: 'TLS' }], ...(exportTo ? { exportTo } : {}) }
+    const base = {
+      name: `se-${i}`,
+      namespace,
+      ports: [{ name: 'tls', port: 443, protocol: 'TLS' }],
+      ...(exportTo ? { exportTo } : {}),
+    }
     const shape = random()
     if (shape < 0.4) {
       // An external API, resolution DNS; Istio auto-allocates a VIP per host.
       const host = `api-${i}.partner-${i % 97}.example.com`
-      const hostAddresses = random() < 0.6 ? { [host]: [ipv4(AUTO_VIPS, i), `2001:2::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`] } : undefined
+      const hostAddresses =
+        random() < 0.6
+          ? { [host]: [ipv4(AUTO_VIPS, i), `2001:2::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`] }
+          : undefined
       entries.push({ ...base, hosts: [host], resolution: 'DNS', ...(hostAddresses ? { hostAddresses } : {}) })
     } else if (shape < 0.6) {
-      entries.push({ ...base, hosts: [`*.svc-${i}.example.org`], addresses: [ipv4(STATIC_VIPS, i)], resolution: 'NONE' })
+      entries.push({
+        ...base,
+        hosts: [`*.svc-${i}.example.org`],
+        addresses: [ipv4(STATIC_VIPS, i)],
+        resolution: 'NONE',
+      })
     } else if (shape < 0.8) {
       // A VM in the mesh: a static VIP in front of WorkloadEntry addresses.
       entries.push({

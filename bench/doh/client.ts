@@ -13,7 +13,9 @@ function get(session: http2.ClientHttp2Session, path: string): Promise<Uint8Arra
     stream.on('response', (headers) => (status = Number(headers[':status'])))
     stream.on('data', (c: Buffer) => chunks.push(c))
     stream.on('error', reject)
-    stream.on('end', () => (status === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${path}: HTTP ${status}`))))
+    stream.on('end', () =>
+      status === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${path}: HTTP ${status}`))
+    )
   })
 }
 
@@ -28,7 +30,8 @@ export async function wrongAnswers(port: number, cert: string, names: readonly Q
       replies.forEach((bytes, k) => {
         const q = batch[k]!
         const { rcode, answers } = responseSummary(bytes)
-        if (q.present ? rcode !== 0 || answers === 0 : rcode !== 3) wrong.push(`${q.name}: rcode ${rcode}, ${answers} answers`)
+        if (q.present ? rcode !== 0 || answers === 0 : rcode !== 3)
+          wrong.push(`${q.name}: rcode ${rcode}, ${answers} answers`)
       })
     }
     return wrong
@@ -38,7 +41,13 @@ export async function wrongAnswers(port: number, cert: string, names: readonly Q
 }
 
 /** PUT a snapshot over HTTPS (HTTP/1.1), as the sync job does. */
-export function pushSnapshot(port: number, cert: string, token: string, cluster: string, body: string): Promise<string> {
+export function pushSnapshot(
+  port: number,
+  cert: string,
+  token: string,
+  cluster: string,
+  body: string
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const request = https.request(
       {
@@ -47,13 +56,19 @@ export function pushSnapshot(port: number, cert: string, token: string, cluster:
         method: 'PUT',
         path: `/v1/snapshots/${cluster}`,
         ca: readFileSync(cert),
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+        },
         timeout: 60_000,
       },
       (response) => {
         let text = ''
         response.on('data', (c: Buffer) => (text += c.toString()))
-        response.on('end', () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`push: HTTP ${response.statusCode} ${text}`))))
+        response.on('end', () =>
+          response.statusCode === 200 ? resolve(text) : reject(new Error(`push: HTTP ${response.statusCode} ${text}`))
+        )
       }
     )
     request.on('error', reject)

@@ -24,7 +24,12 @@ async function listening(name: string, port: number, server: Started, real: bool
 }
 
 /** unbound with `threads` threads: pinned to the server core for one, free on the machine for more. */
-export async function startUnbound(dir: string, tls: TlsPair, data: readonly string[], threads = 1): Promise<Contender> {
+export async function startUnbound(
+  dir: string,
+  tls: TlsPair,
+  data: readonly string[],
+  threads = 1
+): Promise<Contender> {
   const port = await freePort()
   const config = writeUnboundConfig(dir, port, tls, data, threads)
   const server = start('unbound', ['-d', '-c', config], { cpu: threads === 1 ? SERVER_CPU : undefined, cwd: dir })
@@ -39,10 +44,20 @@ export async function startScript(name: string, script: string, tls: TlsPair): P
 }
 
 /** meshdoh's Node server with TLS, pinned like the others, holding the pushed snapshot. */
-export async function startMeshdoh(dir: string, tls: TlsPair, snapshot: string, options: { cpuProfileDir?: string; processes?: number } = {}): Promise<Contender> {
+export async function startMeshdoh(
+  dir: string,
+  tls: TlsPair,
+  snapshot: string,
+  options: { cpuProfileDir?: string; processes?: number } = {}
+): Promise<Contender> {
   const processes = options.processes ?? 1
   const cpu = processes === 1 ? SERVER_CPU : undefined
-  const { port, server } = await startMeshdohServer(dir, { tls, cpu, cpuProfileDir: options.cpuProfileDir, processes: options.processes })
+  const { port, server } = await startMeshdohServer(dir, {
+    tls,
+    cpu,
+    cpuProfileDir: options.cpuProfileDir,
+    processes: options.processes,
+  })
   await pushSnapshot(port, tls.cert, PUSH_TOKEN, 'bench', snapshot)
   return { name: `meshdoh (Node, ${processes} process${processes === 1 ? '' : 'es'})`, port, real: true, server }
 }

@@ -29,16 +29,39 @@ export function writeUris(dir: string, name: string, port: number, paths: readon
 
 export async function h2load(uris: string, port: number, shape: LoadShape, log: string): Promise<LoadResult> {
   writeFileSync(log, '')
-  const args = ['-c', String(shape.clients), '-m', String(shape.streams), '-t', '1', '-D', String(shape.seconds),
-    '--warm-up-time', String(shape.warmUpSeconds), '-i', uris, '--log-file', log, `https://127.0.0.1:${port}`]
-  const out = await run('h2load', args, { cpu: CLIENT_CPU, timeoutMs: (shape.seconds + shape.warmUpSeconds + 20) * 1000 })
-  if (out.code !== 0) throw new Error(`h2load failed (${out.code}): ${out.stdout.slice(-1500)}${out.stderr.slice(-1500)}`)
+  const args = [
+    '-c',
+    String(shape.clients),
+    '-m',
+    String(shape.streams),
+    '-t',
+    '1',
+    '-D',
+    String(shape.seconds),
+    '--warm-up-time',
+    String(shape.warmUpSeconds),
+    '-i',
+    uris,
+    '--log-file',
+    log,
+    `https://127.0.0.1:${port}`,
+  ]
+  const out = await run('h2load', args, {
+    cpu: CLIENT_CPU,
+    timeoutMs: (shape.seconds + shape.warmUpSeconds + 20) * 1000,
+  })
+  if (out.code !== 0)
+    throw new Error(`h2load failed (${out.code}): ${out.stdout.slice(-1500)}${out.stderr.slice(-1500)}`)
   const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out.stdout)?.[1])
   const counts = /requests: (\d+) total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed/.exec(out.stdout)
   const status = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(out.stdout)
-  if (!Number.isFinite(rps) || !counts || !status) throw new Error(`unexpected h2load output:\n${out.stdout.slice(-2000)}`)
+  if (!Number.isFinite(rps) || !counts || !status)
+    throw new Error(`unexpected h2load output:\n${out.stdout.slice(-2000)}`)
   // The log has the warm-up too: keep the requests that started in the measured window.
-  const rows = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split('\t').map(Number))
+  const rows = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t').map(Number))
   let lastStart = 0
   for (const r of rows) lastStart = Math.max(lastStart, r[0]!)
   const from = lastStart - shape.seconds * 1e6

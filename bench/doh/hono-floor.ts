@@ -13,7 +13,9 @@ import { fixedResponse } from '../query.ts'
 const [port, cert, key] = process.argv.slice(2) as [string, string, string]
 const body = fixedResponse()
 const app = new Hono()
-app.get('/dns-query', (c) => c.body(body, 200, { 'Content-Type': 'application/dns-message', 'Cache-Control': 'max-age=30' }))
+app.get('/dns-query', (c) =>
+  c.body(body, 200, { 'Content-Type': 'application/dns-message', 'Cache-Control': 'max-age=30' })
+)
 const server = http2.createSecureServer({ cert: readFileSync(cert), key: readFileSync(key), allowHTTP1: true })
 server.on('request', getRequestListener(app.fetch))
 server.listen(Number(port), '127.0.0.1')

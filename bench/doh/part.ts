@@ -45,14 +45,28 @@ async function profileMeshdoh(dir: string, tls: TlsPair, body: string, names: Qu
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))
   if (file === undefined) throw new Error('meshdoh wrote no CPU profile')
   // Only the measured seconds of the load: not start-up, push, compile or shutdown.
-  return summarizeProfile(join(profileDir, file), { seconds: SHAPE.seconds, beforeEndMs: performance.now() - loadEnded })
+  return summarizeProfile(join(profileDir, file), {
+    seconds: SHAPE.seconds,
+    beforeEndMs: performance.now() - loadEnded,
+  })
 }
 
 /** node:cluster against unbound's threads, as many of each as the machine has cores, unpinned. */
-async function measureMultiProcess(dir: string, tls: TlsPair, body: string, data: readonly string[], paths: string[], names: QueryName[]): Promise<Measured[]> {
-  const contenders = [await startUnbound(dir, tls, data, PROCESSES), await startMeshdoh(dir, tls, body, { processes: PROCESSES })]
+async function measureMultiProcess(
+  dir: string,
+  tls: TlsPair,
+  body: string,
+  data: readonly string[],
+  paths: string[],
+  names: QueryName[]
+): Promise<Measured[]> {
+  const contenders = [
+    await startUnbound(dir, tls, data, PROCESSES),
+    await startMeshdoh(dir, tls, body, { processes: PROCESSES }),
+  ]
   const measured: Measured[] = []
-  for (const c of contenders) measured.push({ contender: c, runs: [], wrong: await wrongAnswers(c.port, tls.cert, names) })
+  for (const c of contenders)
+    measured.push({ contender: c, runs: [], wrong: await wrongAnswers(c.port, tls.cert, names) })
   const uris = contenders.map((c, i) => writeUris(dir, `m${i}`, c.port, paths))
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < contenders.length; k++) {
@@ -81,7 +95,10 @@ export const dohPart: Part = {
       if (!parsed.ok) throw new Error(`synthetic snapshot rejected: ${parsed.path} ${parsed.error}`)
       const names = queryNames(input, 1000)
       const paths = names.map((q) => dohPath(q.name))
-      const data = localData(parsed.snapshot, names.map((q) => q.name))
+      const data = localData(
+        parsed.snapshot,
+        names.map((q) => q.name)
+      )
 
       const contenders = [
         await startUnbound(dir, tls, data),
@@ -90,7 +107,8 @@ export const dohPart: Part = {
         await startMeshdoh(dir, tls, body),
       ]
       const measured: Measured[] = []
-      for (const c of contenders) measured.push({ contender: c, runs: [], wrong: c.real ? await wrongAnswers(c.port, tls.cert, names) : [] })
+      for (const c of contenders)
+        measured.push({ contender: c, runs: [], wrong: c.real ? await wrongAnswers(c.port, tls.cert, names) : [] })
       const uris = contenders.map((c, i) => writeUris(dir, `c${i}`, c.port, paths))
       for (let r = 0; r < ROUNDS; r++) {
         for (let k = 0; k < contenders.length; k++) {
@@ -132,13 +150,16 @@ function report(measured: Measured[], multi: Measured[], profile: ProfileSummary
     `pinning: ${pinning}. Queries: GET \`/dns-query?dns=\` (ID 0, RD, no EDNS), 1,000 distinct A questions cycled`,
     `in order by every connection (90% present, 10% NXDOMAIN) from the ${fmt(SERVICES)}-service synthetic snapshot`,
     `(\`bench/synthetic.ts\`). unbound serves ${fmt(localDataLines)} local-data lines: every name of the snapshot that`,
-    'meshdoh answers with addresses in the empty view, with meshdoh\'s own A records, under a static',
+    "meshdoh answers with addresses in the empty view, with meshdoh's own A records, under a static",
     '`cluster.local` zone with an SOA. Latency: mean and 99th percentile of the measured window, from',
     "h2load's per-request log.",
     '',
-    table(['server', 'req/s (median)', 'µs per request', 'req/s per round', 'mean ms', 'p99 ms', 'failed or non-2xx'], rows),
+    table(
+      ['server', 'req/s (median)', 'µs per request', 'req/s per round', 'mean ms', 'p99 ms', 'failed or non-2xx'],
+      rows
+    ),
     '',
-    'µs per request is 1 s / rate: with 100 requests in flight the server\'s core is saturated, so it is the',
+    "µs per request is 1 s / rate: with 100 requests in flight the server's core is saturated, so it is the",
     'time one request costs the server (shared with whatever else runs on that core).',
     '',
     table(
@@ -147,7 +168,7 @@ function report(measured: Measured[], multi: Measured[], profile: ProfileSummary
         ['meshdoh / unbound', fmt(vsUnbound, 2)],
         ['meshdoh / Node ceiling', fmt(vsCeiling, 2)],
         ['Hono floor / Node ceiling (the framework alone)', fmt(floorVsCeiling, 2)],
-        ['meshdoh / Hono floor (meshdoh\'s own work)', fmt(meshdohVsFloor, 2)],
+        ["meshdoh / Hono floor (meshdoh's own work)", fmt(meshdohVsFloor, 2)],
       ]
     ),
     '',
@@ -158,28 +179,45 @@ function report(measured: Measured[], multi: Measured[], profile: ProfileSummary
     `**Multi-process mode** (\`MESHDOH_PROCESSES=${PROCESSES}\`, node:cluster) against unbound with ${PROCESSES} threads, same load,`,
     `servers unpinned (they share the machine's ${availableParallelism()} cores with h2load), ${ROUNDS} rounds alternated:`,
     '',
-    table(['server', 'req/s (median)', 'req/s per round', 'mean ms', 'p99 ms', 'failed or non-2xx'], multi.map((m) => [
-      m.contender.name,
-      fmt(median(m.runs.map((r) => r.rps))),
-      m.runs.map((r) => fmt(r.rps)).join(' / '),
-      fmt(median(m.runs.map((r) => r.meanMs))),
-      fmt(median(m.runs.map((r) => r.p99Ms))),
-      String(m.runs.reduce((n, r) => n + r.failed + r.non2xx, 0)),
-    ])),
+    table(
+      ['server', 'req/s (median)', 'req/s per round', 'mean ms', 'p99 ms', 'failed or non-2xx'],
+      multi.map((m) => [
+        m.contender.name,
+        fmt(median(m.runs.map((r) => r.rps))),
+        m.runs.map((r) => fmt(r.rps)).join(' / '),
+        fmt(median(m.runs.map((r) => r.meanMs))),
+        fmt(median(m.runs.map((r) => r.p99Ms))),
+        String(m.runs.reduce((n, r) => n + r.failed + r.non2xx, 0)),
+      ])
+    ),
     '',
     `meshdoh (${PROCESSES} processes) / unbound (${PROCESSES} threads): ${fmt(ratio(multi, 1, 0), 2)}`,
     '',
     `**Where meshdoh's time goes** (\`node --cpu-prof\`, one more ${SHAPE.seconds} s run of the same load; share of busy samples, self time):`,
     '',
-    table(['area', 'share'], profile.areas.map(([a, s]) => [a, `${fmt(s * 100, 2)}%`])),
+    table(
+      ['area', 'share'],
+      profile.areas.map(([a, s]) => [a, `${fmt(s * 100, 2)}%`])
+    ),
     '',
-    table(['function (self time)', 'share'], profile.functions.map(([f, s]) => [`\`${f}\``, `${fmt(s * 100, 2)}%`])),
+    table(
+      ['function (self time)', 'share'],
+      profile.functions.map(([f, s]) => [`\`${f}\``, `${fmt(s * 100, 2)}%`])
+    ),
   ].join('\n')
   return {
     body,
     targets: [
-      { target: 'meshdoh ≥ 0.9 × the Node ceiling', measured: `${fmt(vsCeiling, 2)} × (meshdoh/unbound ${fmt(vsUnbound, 2)})`, met: vsCeiling >= 0.9 },
-      { target: 'multi-process mode against unbound with as many threads', measured: `${fmt(ratio(multi, 1, 0), 2)} × unbound (${PROCESSES} each)`, met: 'shown' },
+      {
+        target: 'meshdoh ≥ 0.9 × the Node ceiling',
+        measured: `${fmt(vsCeiling, 2)} × (meshdoh/unbound ${fmt(vsUnbound, 2)})`,
+        met: vsCeiling >= 0.9,
+      },
+      {
+        target: 'multi-process mode against unbound with as many threads',
+        measured: `${fmt(ratio(multi, 1, 0), 2)} × unbound (${PROCESSES} each)`,
+        met: 'shown',
+      },
     ],
   }
 }

@@ -41,7 +41,10 @@ function areaOf(url: string, name: string): string {
     [/node_modules\/prom-client/, 'prom-client (metrics)'],
     [/node_modules\/pino/, 'pino'],
     [/node:internal\/http2|node:http2/, 'node:http2 (core and compat request/response)'],
-    [/node:events|node:internal\/process\/task_queues|node:internal\/timers/, 'Node event loop (events, nextTick, timers)'],
+    [
+      /node:events|node:internal\/process\/task_queues|node:internal\/timers/,
+      'Node event loop (events, nextTick, timers)',
+    ],
     [/node:internal\/(deps\/undici|webstreams)|undici/, 'web Request/Response/streams (undici)'],
     [/node:internal\/(tls|crypto|stream_base|net)|node:net|node:tls/, 'TLS and sockets'],
     [/node:internal\/streams/, 'Node streams (under the http2 compat API)'],
@@ -76,6 +79,9 @@ export function summarizeProfile(path: string, window: ProfileWindow, top = 15):
     functions.set(key, (functions.get(key) ?? 0) + 1)
   }
   const ranked = (m: Map<string, number>, n: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, v / busy] as [string, number])
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => [k, v / busy] as [string, number])
   return { areas: ranked(areas, 20), functions: ranked(functions, top) }
 }

@@ -11,8 +11,25 @@ export async function makeCertificate(dir: string): Promise<TlsPair> {
   const pair = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') }
   const out = await run(
     'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', pair.key, '-out', pair.cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      pair.key,
+      '-out',
+      pair.cert,
+    ],
     { timeoutMs: 20_000 }
   )
   if (out.code !== 0) throw new Error(`openssl failed: ${out.stderr}`)

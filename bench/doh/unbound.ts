@@ -24,10 +24,20 @@ export function localData(snapshot: Snapshot, asked: readonly string[]): string[
   const lookup = registry.forView(EMPTY_VIEW)
   const names = new Set([...registry.data.names.keys(), ...asked])
   const soa = 'ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30'
-  return [`local-zone: "cluster.local." static`, `local-data: "cluster.local. 30 IN SOA ${soa}"`, ...[...names].flatMap((n) => aRecords(lookup, n))]
+  return [
+    `local-zone: "cluster.local." static`,
+    `local-data: "cluster.local. 30 IN SOA ${soa}"`,
+    ...[...names].flatMap((n) => aRecords(lookup, n)),
+  ]
 }
 
-export function writeUnboundConfig(dir: string, port: number, tls: TlsPair, data: readonly string[], threads = 1): string {
+export function writeUnboundConfig(
+  dir: string,
+  port: number,
+  tls: TlsPair,
+  data: readonly string[],
+  threads = 1
+): string {
   const path = join(dir, 'unbound.conf')
   const lines = [
     'server:',

@@ -46,7 +46,12 @@ export async function measureScale(): Promise<{ sizes: SizeMeasures[]; cold: Col
   const dir = mkdtempSync(join(tmpdir(), 'meshdoh-bench-scale-'))
   try {
     const request: MeasureRequest = { rounds: ROUNDS, sizes: SIZES, dir }
-    const sizes = await jsonChild<SizeMeasures[]>('./scale/measure.ts', ['--expose-gc'], [JSON.stringify(request)], 300_000)
+    const sizes = await jsonChild<SizeMeasures[]>(
+      './scale/measure.ts',
+      ['--expose-gc'],
+      [JSON.stringify(request)],
+      300_000
+    )
     const cold: ColdStart[][] = sizes.map(() => [])
     for (let r = 0; r < COLD_ROUNDS; r++) {
       for (let k = 0; k < sizes.length; k++) {
@@ -91,12 +96,25 @@ export const scalePart: Part = {
     const last = SIZES.length - 1
     const superlinear = rows.filter((_, i) => !growth[i]!.ok).map((r) => r.label)
     const targets: TargetCheck[] = [
-      { target: 'cold first answer at 100k ≤ 50 ms CPU', measured: `${fmt(coldCpu[last]!)} ms`, met: coldCpu[last]! <= 50 },
-      { target: 'index at 100k ≤ 200 bytes per name', measured: `${fmt(sizes[last]!.bytesPerName)} B`, met: sizes[last]!.bytesPerName <= 200 },
-      { target: 'compile at 100k ≤ 1 s', measured: `${fmt(sizes[last]!.compileMs)} ms`, met: sizes[last]!.compileMs <= 1000 },
+      {
+        target: 'cold first answer at 100k ≤ 50 ms CPU',
+        measured: `${fmt(coldCpu[last]!)} ms`,
+        met: coldCpu[last]! <= 50,
+      },
+      {
+        target: 'index at 100k ≤ 200 bytes per name',
+        measured: `${fmt(sizes[last]!.bytesPerName)} B`,
+        met: sizes[last]!.bytesPerName <= 200,
+      },
+      {
+        target: 'compile at 100k ≤ 1 s',
+        measured: `${fmt(sizes[last]!.compileMs)} ms`,
+        met: sizes[last]!.compileMs <= 1000,
+      },
       {
         target: 'every figure grows no faster than linearly',
-        measured: superlinear.length === 0 ? 'all exponents ≤ 1.1 (per name ≤ 0.1)' : `faster: ${superlinear.join('; ')}`,
+        measured:
+          superlinear.length === 0 ? 'all exponents ≤ 1.1 (per name ≤ 0.1)' : `faster: ${superlinear.join('; ')}`,
         met: superlinear.length === 0,
       },
     ]
@@ -120,7 +138,9 @@ export const scalePart: Part = {
         '',
         body,
         '',
-        badAnswers === 0 ? 'Every cold start answered its first query (NOERROR with an address).' : `**${badAnswers} cold starts did not answer their first query correctly.**`,
+        badAnswers === 0
+          ? 'Every cold start answered its first query (NOERROR with an address).'
+          : `**${badAnswers} cold starts did not answer their first query correctly.**`,
         sizes[last]!.pushedBytes > 16 * 2 ** 20
           ? `The 100k document is ${fmt(sizes[last]!.pushedBytes / 2 ** 20)} MiB as pushed: over the default push limit of 16 MiB (\`MESHDOH_MAX_SNAPSHOT_BYTES\`), so a cluster that size must raise it.`
           : '',

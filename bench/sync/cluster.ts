@@ -28,10 +28,20 @@ export function clusterObjects(snapshot: SnapshotInput): Applied {
       continue
     }
     const headless = (s.clusterIPs ?? []).length === 0
-    out.push(['services', service(s.namespace, s.name, headless ? { headless, ports, annotations } : { clusterIPs: s.clusterIPs, ports, annotations })])
+    out.push([
+      'services',
+      service(
+        s.namespace,
+        s.name,
+        headless ? { headless, ports, annotations } : { clusterIPs: s.clusterIPs, ports, annotations }
+      ),
+    ])
     const endpoints = headless
       ? (s.endpoints ?? []).map((e) => ({ addresses: e.addresses, hostname: e.hostname, ready: true }))
-      : [{ addresses: [POD(pods++)], ready: true }, { addresses: [POD(pods++)], ready: true }]
+      : [
+          { addresses: [POD(pods++)], ready: true },
+          { addresses: [POD(pods++)], ready: true },
+        ]
     out.push(['endpointslices', endpointSlice(s.namespace, `${s.name}-abcde`, s.name, 'IPv4', endpoints)])
   }
   for (const e of snapshot.serviceEntries ?? []) {
@@ -40,11 +50,18 @@ export function clusterObjects(snapshot: SnapshotInput): Applied {
       ports: (e.ports ?? []).map((p) => ({ number: p.port, name: p.name, protocol: p.protocol })),
       resolution: e.resolution ?? 'STATIC',
       ...(e.addresses && e.addresses.length > 0 ? { addresses: e.addresses } : {}),
-      ...(e.endpoints && e.endpoints.length > 0 ? { endpoints: e.endpoints.map((p) => ({ address: p.addresses[0] })) } : {}),
+      ...(e.endpoints && e.endpoints.length > 0
+        ? { endpoints: e.endpoints.map((p) => ({ address: p.addresses[0] })) }
+        : {}),
       ...(e.exportTo ? { exportTo: e.exportTo } : {}),
     }
-    const allocated = Object.entries(e.hostAddresses ?? {}).flatMap(([host, ips]) => ips.map((value) => ({ value, host })))
-    out.push(['serviceentries', serviceEntry(e.namespace, e.name, spec, allocated.length > 0 ? { addresses: allocated } : undefined)])
+    const allocated = Object.entries(e.hostAddresses ?? {}).flatMap(([host, ips]) =>
+      ips.map((value) => ({ value, host }))
+    )
+    out.push([
+      'serviceentries',
+      serviceEntry(e.namespace, e.name, spec, allocated.length > 0 ? { addresses: allocated } : undefined),
+    ])
   }
   return out
 }
@@ -56,7 +73,10 @@ export function changeObjects(n: number, ns: string): { objects: Applied; name: 
   return {
     objects: [
       ['services', service(ns, name, { clusterIPs: [ip] })],
-      ['endpointslices', endpointSlice(ns, `${name}-abcde`, name, 'IPv4', [{ addresses: [POD(1_000_000 + n)], ready: true }])],
+      [
+        'endpointslices',
+        endpointSlice(ns, `${name}-abcde`, name, 'IPv4', [{ addresses: [POD(1_000_000 + n)], ready: true }]),
+      ],
     ],
     name: `${name}.${ns}.svc.cluster.local`,
     ip,

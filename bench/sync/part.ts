@@ -49,7 +49,9 @@ interface Memory {
 async function memoryOf(pid: number, metricsPort: number): Promise<Memory> {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) })).text()
+  const metrics = await (
+    await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) })
+  ).text()
   const heap = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1] ?? NaN)
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024, heapUsed: heap / 2 ** 20 }
 }
@@ -65,7 +67,10 @@ async function waitForLog(logs: () => LogLine[], msg: string, after: number, tim
 }
 
 async function change(control: number, n: number): Promise<Applied> {
-  const response = await fetch(`http://127.0.0.1:${control}/change?n=${n}`, { method: 'POST', signal: AbortSignal.timeout(10_000) })
+  const response = await fetch(`http://127.0.0.1:${control}/change?n=${n}`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(10_000),
+  })
   return (await response.json()) as Applied
 }
 
@@ -78,7 +83,9 @@ export const syncPart: Part = {
     try {
       const kubeconfig = join(dir, 'kubeconfig.yaml')
       const api = start(process.execPath, tsArgs('./sync/api-server.ts', [], [String(SERVICES), kubeconfig]))
-      const ready = JSON.parse(await waitForLine(api, (l) => l.startsWith('{"control"'), 120_000, 'the fake API server')) as ApiReady
+      const ready = JSON.parse(
+        await waitForLine(api, (l) => l.startsWith('{"control"'), 120_000, 'the fake API server')
+      ) as ApiReady
       const resolver = await startMeshdohServer(dir)
       let stderr = ''
       const main = fileURLToPath(new URL('../../src/sync/main.ts', import.meta.url))
@@ -86,9 +93,26 @@ export const syncPart: Part = {
       const spawnedAt = Date.now()
       const job: Started = start(
         process.execPath,
-        ['--import', import.meta.resolve('tsx'), main, '--cluster', 'bench', '--target', `http://127.0.0.1:${resolver.port}`,
-          '--kubeconfig', kubeconfig, '--listen', `127.0.0.1:${metricsPort}`, '--debounce', `${DEBOUNCE_MS}ms`],
-        { env: { ...process.env, MESHDOH_SYNC_TOKEN: PUSH_TOKEN }, shownEnv: { MESHDOH_SYNC_TOKEN: PUSH_TOKEN }, onStderr: (t) => (stderr += t) }
+        [
+          '--import',
+          import.meta.resolve('tsx'),
+          main,
+          '--cluster',
+          'bench',
+          '--target',
+          `http://127.0.0.1:${resolver.port}`,
+          '--kubeconfig',
+          kubeconfig,
+          '--listen',
+          `127.0.0.1:${metricsPort}`,
+          '--debounce',
+          `${DEBOUNCE_MS}ms`,
+        ],
+        {
+          env: { ...process.env, MESHDOH_SYNC_TOKEN: PUSH_TOKEN },
+          shownEnv: { MESHDOH_SYNC_TOKEN: PUSH_TOKEN },
+          onStderr: (t) => (stderr += t),
+        }
       )
       const logs = () => logLines(stderr)
       const started = await waitForLog(logs, 'sync job started', 0, 60_000)
@@ -142,18 +166,24 @@ function report(f: Figures): PartOutput {
     '(`test/sync/k8s-api.ts`, real list/watch protocol) holding the synthetic cluster of',
     '`bench/sync/cluster.ts`; the sync job as deployed (`src/sync/main.ts`, default page size,',
     `\`--debounce ${DEBOUNCE_MS}ms\`, the default); meshdoh's Node server (\`src/runtime/node.ts\`, cleartext) as the`,
-    'target. Times come from the sync job\'s own log lines (pino `time`, ms) and the same clock in the',
+    "target. Times come from the sync job's own log lines (pino `time`, ms) and the same clock in the",
     'runner. A change adds one Service and its EndpointSlice; the runner then asks meshdoh for the new',
     'name over DoH every 5 ms until the answer holds its address.',
     '',
-    table(['objects in the API server', 'count'], Object.entries(f.ready.counts).map(([k, v]) => [k, fmt(v)])),
+    table(
+      ['objects in the API server', 'count'],
+      Object.entries(f.ready.counts).map(([k, v]) => [k, fmt(v)])
+    ),
     '',
     table(
       ['first snapshot', 'ms'],
       [
         ['process spawn → "sync job started" (Node, tsx, imports)', fmt(f.started.time - f.spawnedAt)],
         ['"sync job started" → "initial sync done" (every initial list)', fmt(f.synced.time - f.started.time)],
-        ['"initial sync done" → "snapshot accepted" (build, gzip, push, validation and storage in meshdoh)', fmt(f.accepted.time - f.synced.time)],
+        [
+          '"initial sync done" → "snapshot accepted" (build, gzip, push, validation and storage in meshdoh)',
+          fmt(f.accepted.time - f.synced.time),
+        ],
         ['**job start → first snapshot accepted**', `**${fmt(first)}**`],
       ]
     ),
@@ -161,8 +191,18 @@ function report(f: Figures): PartOutput {
     table(
       [`${CHANGES} changes`, 'median ms', 'p95 ms', 'max ms'],
       [
-        ['change applied → new answer through DoH', fmt(change), fmt(quantile(f.latencies, 0.95)), fmt(Math.max(...f.latencies))],
-        ['change applied → "snapshot accepted" logged by the job', fmt(median(f.pushed)), fmt(quantile(f.pushed, 0.95)), fmt(Math.max(...f.pushed))],
+        [
+          'change applied → new answer through DoH',
+          fmt(change),
+          fmt(quantile(f.latencies, 0.95)),
+          fmt(Math.max(...f.latencies)),
+        ],
+        [
+          'change applied → "snapshot accepted" logged by the job',
+          fmt(median(f.pushed)),
+          fmt(quantile(f.pushed, 0.95)),
+          fmt(Math.max(...f.pushed)),
+        ],
       ]
     ),
     '',
@@ -185,8 +225,16 @@ function report(f: Figures): PartOutput {
     body,
     targets: [
       { target: 'first snapshot < 1 s (job start → accepted)', measured: `${fmt(first)} ms`, met: first < 1000 },
-      { target: `change → answer within debounce + 100 ms (${bound} ms)`, measured: `${fmt(change)} ms (median of ${CHANGES})`, met: change <= bound },
-      { target: 'RSS < 200 MB at 10k Services + 1k ServiceEntries', measured: `${fmt(rss)} MB (peak ${fmt(peak)})`, met: rss < 200 },
+      {
+        target: `change → answer within debounce + 100 ms (${bound} ms)`,
+        measured: `${fmt(change)} ms (median of ${CHANGES})`,
+        met: change <= bound,
+      },
+      {
+        target: 'RSS < 200 MB at 10k Services + 1k ServiceEntries',
+        measured: `${fmt(rss)} MB (peak ${fmt(peak)})`,
+        met: rss < 200,
+      },
     ],
   }
 }

@@ -17,7 +17,13 @@ function ask(port: number, name: string): Promise<Buffer> {
 }
 
 /** The first moment (Date.now()) the A answer of `name` contains `ip`, polling every `everyMs`. */
-export async function answeredAt(port: number, name: string, ip: string, timeoutMs: number, everyMs = 5): Promise<number> {
+export async function answeredAt(
+  port: number,
+  name: string,
+  ip: string,
+  timeoutMs: number,
+  everyMs = 5
+): Promise<number> {
   const needle = Buffer.from(ip.split('.').map(Number))
   const deadline = Date.now() + timeoutMs
   for (;;) {

@@ -66,7 +66,10 @@ function clockTick(): number {
 
 async function prepare(services: number, origin: string) {
   const snapshot = syntheticSnapshot({ services })
-  const settings = parseSettings({ MESHDOH_PUSH_TOKENS: 'bench-token', MESHDOH_MAX_SNAPSHOT_BYTES: String(512 * 2 ** 20) })
+  const settings = parseSettings({
+    MESHDOH_PUSH_TOKENS: 'bench-token',
+    MESHDOH_MAX_SNAPSHOT_BYTES: String(512 * 2 ** 20),
+  })
   const { app } = createMeshdoh({ store: new MemoryStore(), settings })
   const fetch: Fetch = (request) => app.fetch(request)
   const t0 = now()

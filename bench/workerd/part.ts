@@ -16,7 +16,9 @@ import type { WorkerdRequest, WorkerdResult } from './entry.ts'
 const REQUEST: WorkerdRequest = { sizes: [1000, 10_000, 100_000], batches: 40, perName: 300, repeat: 400 }
 
 function workerdBinary(): string {
-  return createRequire(import.meta.url).resolve('workerd/package.json').replace(/package\.json$/, 'bin/workerd')
+  return createRequire(import.meta.url)
+    .resolve('workerd/package.json')
+    .replace(/package\.json$/, 'bin/workerd')
 }
 
 export async function measureWorkerd(request: WorkerdRequest): Promise<WorkerdResult> {
@@ -71,14 +73,14 @@ export const workerdPart: Part = {
     const k = growthExponent(first.services, medFirst, last.services, medLast)
     const wrong = result.sizes.flatMap((s) => s.wrong.map((w) => `${s.services}: ${w}`))
     const body = [
-      'Method: `bench/workerd/entry.ts` is bundled with esbuild (wrangler\'s own version, `node:buffer`',
-      'for dns-packet\'s `require`) and served by the `workerd` binary with `nodejs_compat` and',
-      'wrangler.toml\'s compatibility date, pinned to one core. One POST makes, per size, meshdoh\'s app',
+      "Method: `bench/workerd/entry.ts` is bundled with esbuild (wrangler's own version, `node:buffer`",
+      "for dns-packet's `require`) and served by the `workerd` binary with `nodejs_compat` and",
+      "wrangler.toml's compatibility date, pinned to one core. One POST makes, per size, meshdoh's app",
       '(`createMeshdoh`, a `MemoryStore` instead of the Durable Object, so no storage I/O on the hot path',
       'apart from the 5-second freshness check), pushes the synthetic snapshot through',
       '`PUT /v1/snapshots/bench`, and checks all 1,000 answers (90% present, 10% NXDOMAIN). It then times',
       '`app.fetch` on prepared `GET /dns-query?dns=` Requests (routing, base64url, parse, answer, encode,',
-      'Response; not the runtime\'s own HTTP parsing).',
+      "Response; not the runtime's own HTTP parsing).",
       '',
       `workerd's clock moves in steps of ${fmt(result.clockTickMs)} ms inside a request (a Spectre`,
       'mitigation), so no single query is timed. **Median**: passes over the 1,000 names (each tens of',
@@ -89,13 +91,25 @@ export const workerdPart: Part = {
       'not the latency of one cold query.',
       '',
       table(
-        ['services', 'median µs/query', 'above floor', 'p99 of passes', 'per name: median', 'per name: p99', 'per name: max', 'push ms', 'first query ms (compile)'],
+        [
+          'services',
+          'median µs/query',
+          'above floor',
+          'p99 of passes',
+          'per name: median',
+          'per name: p99',
+          'per name: max',
+          'push ms',
+          'first query ms (compile)',
+        ],
         rows
       ),
       '',
       `Floor (Hono app, fixed answer, same Requests): ${fmt(floor)} µs per query.`,
       `Growth of the median from ${fmt(first.services)} to ${fmt(last.services)} services: size^${fmt(k, 2)} (0 is flat).`,
-      wrong.length === 0 ? 'Every answer was checked: present names NOERROR with addresses, absent names NXDOMAIN.' : `**Wrong answers:** ${wrong.join('; ')}`,
+      wrong.length === 0
+        ? 'Every answer was checked: present names NOERROR with addresses, absent names NXDOMAIN.'
+        : `**Wrong answers:** ${wrong.join('; ')}`,
     ].join('\n')
     return {
       body,

@@ -34,7 +34,10 @@ export function answerQuestion(lookup: NameLookup, question: Question): AnswerRe
     const result = lookup.lookup(name)
     if (result.kind === 'not-ready') {
       return {
-        answer: { ...emptyAnswer(Rcode.SERVFAIL), extendedError: { code: EdeCode.NOT_READY, text: 'no registry snapshot is loaded yet' } },
+        answer: {
+          ...emptyAnswer(Rcode.SERVFAIL),
+          extendedError: { code: EdeCode.NOT_READY, text: 'no registry snapshot is loaded yet' },
+        },
       }
     }
     if (result.kind === 'not-owned') {

@@ -58,7 +58,7 @@ export function formatIp(bytes: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!)
   let bestStart = -1
   let bestLength = 1
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++
       continue
@@ -194,7 +194,12 @@ export function reverseZonesOf(cidr: Cidr): string[] {
     for (let bit = 0; bit < bits - cidr.bits; bit++) {
       if ((i >> bit) & 1) bytes[(bits - 1 - bit) >> 3] |= 0x80 >> ((bits - 1 - bit) & 7)
     }
-    zones.push(reverseName(bytes).split('.').slice(total - labels).join('.'))
+    zones.push(
+      reverseName(bytes)
+        .split('.')
+        .slice(total - labels)
+        .join('.')
+    )
   }
   return zones
 }

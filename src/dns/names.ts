@@ -56,5 +56,7 @@ export function dashedIpName(ip: string): string {
 /** Whether `name` is `zone` or below it (both normalised). */
 export function isAtOrBelow(name: string, zone: string): boolean {
   if (zone === '') return true
-  return name === zone || (name.length > zone.length && name.endsWith(zone) && name[name.length - zone.length - 1] === '.')
+  return (
+    name === zone || (name.length > zone.length && name.endsWith(zone) && name[name.length - zone.length - 1] === '.')
+  )
 }

@@ -169,7 +169,13 @@ export function encodeResponse(header: QueryHeader, answer: Answer): Uint8Array 
 }
 
 function toPacket(rr: Rr): packet.Answer {
-  return { name: rr.name === '' ? '.' : rr.name, type: rr.type, ttl: rr.ttl, class: 'IN', data: rr.data } as packet.Answer
+  return {
+    name: rr.name === '' ? '.' : rr.name,
+    type: rr.type,
+    ttl: rr.ttl,
+    class: 'IN',
+    data: rr.data,
+  } as packet.Answer
 }
 
 /** A query message for one question: ID 0 and RD, as RFC 8484 §4.1 recommends for caching. */

@@ -66,8 +66,7 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     if (view === undefined) return c.json({ error: 'unknown view' }, 404)
     return handler(c, resolver, view)
   }
-  const notAllowed = (allow: string) => (c: Context) =>
-    c.json({ error: 'method not allowed' }, 405, { Allow: allow })
+  const notAllowed = (allow: string) => (c: Context) => c.json({ error: 'method not allowed' }, 405, { Allow: allow })
 
   app.get('/dns-query', anonymous(dohGet))
   app.post('/dns-query', anonymous(dohPost))

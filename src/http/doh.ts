@@ -54,7 +54,8 @@ export async function dohPost(c: Context, resolver: Resolver, view: View): Promi
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
   if (type !== DNS_MESSAGE) return textError(c, 415, `POST body must be ${DNS_MESSAGE}`)
   const body = await readBody(c.req.raw, MAX_MESSAGE)
-  if (!body.ok) return textError(c, body.status, body.status === 413 ? 'DNS message larger than 65535 octets' : body.error)
+  if (!body.ok)
+    return textError(c, body.status, body.status === 413 ? 'DNS message larger than 65535 octets' : body.error)
   if (body.bytes.length === 0) return textError(c, 400, 'empty body')
   return answerWire(c, resolver, body.bytes, view)
 }

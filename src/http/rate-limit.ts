@@ -21,7 +21,12 @@ export function bindingLimiter(binding: RateLimitBinding): RateLimiter {
  * A token bucket per key: `rate` tokens a second, up to `burst`. The table is kept in
  * least-recently-used order and bounded, so address churn costs O(1) and cannot grow memory.
  */
-export function tokenBucketLimiter(rate: number, burst: number, now: () => number = Date.now, maxKeys = 100_000): RateLimiter {
+export function tokenBucketLimiter(
+  rate: number,
+  burst: number,
+  now: () => number = Date.now,
+  maxKeys = 100_000
+): RateLimiter {
   const buckets = new Map<string, { tokens: number; at: number }>()
   return (key) => {
     const t = now()

@@ -8,8 +8,27 @@ import type { View } from '../registry/views.ts'
 import type { Resolver } from './resolver.ts'
 
 const TYPES: Record<string, number> = {
-  A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, HINFO: 13, MX: 15, TXT: 16, AAAA: 28, SRV: 33,
-  NAPTR: 35, DS: 43, RRSIG: 46, NSEC: 47, DNSKEY: 48, SVCB: 64, HTTPS: 65, CAA: 257, IXFR: 251, AXFR: 252, ANY: 255,
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  HINFO: 13,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  NAPTR: 35,
+  DS: 43,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  SVCB: 64,
+  HTTPS: 65,
+  CAA: 257,
+  IXFR: 251,
+  AXFR: 252,
+  ANY: 255,
 }
 
 /** A type by name (`AAAA`), RFC 3597 form (`TYPE28`) or number (`28`); undefined when invalid. */

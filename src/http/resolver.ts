@@ -72,14 +72,20 @@ export class Resolver {
     }
     const parsed = parseQuery(bytes)
     if (!parsed.ok && 'reason' in parsed) return { ok: false, reason: parsed.reason }
-    if (!parsed.ok) return { ok: true, body: encodeResponse(parsed.header, emptyAnswer(parsed.rcode)), cacheControl: 'no-store' }
+    if (!parsed.ok)
+      return { ok: true, body: encodeResponse(parsed.header, emptyAnswer(parsed.rcode)), cacheControl: 'no-store' }
     const { answer, fromRegistryAlone } = await this.observed(parsed.query, view)
     const body = encodeResponse(parsed.query, answer)
     const control = cacheControl(answer)
     // Only what the registry alone decides is kept: not upstream answers, not stale or failed ones.
     const cacheable = fromRegistryAlone && answer.extendedError === undefined && answer.rcode !== Rcode.SERVFAIL
     if (key !== undefined && cacheable) {
-      this.#cache.set(registry, key, { bytes: body, cacheControl: control, type: parsed.query.question.type, rcode: answer.rcode })
+      this.#cache.set(registry, key, {
+        bytes: body,
+        cacheControl: control,
+        type: parsed.query.question.type,
+        rcode: answer.rcode,
+      })
     }
     return { ok: true, body, cacheControl: control }
   }
@@ -102,10 +108,14 @@ export class Resolver {
       const registry = await this.holder.current()
       const { answer, unowned } = answerQuestion(registry.forView(view), asked.question)
       if (this.holder.stale() && answer.extendedError === undefined && answer.authoritative) {
-        answer.extendedError = { code: EdeCode.STALE_ANSWER, text: 'the snapshot store is unreachable; answering from the last revision read' }
+        answer.extendedError = {
+          code: EdeCode.STALE_ANSWER,
+          text: 'the snapshot store is unreachable; answering from the last revision read',
+        }
       }
       if (unowned === undefined || this.upstream === undefined) return { answer, fromRegistryAlone: true }
-      const finished = answer.answer.length === 0 ? await this.forward(asked.questionBytes) : await this.chase(answer, unowned)
+      const finished =
+        answer.answer.length === 0 ? await this.forward(asked.questionBytes) : await this.chase(answer, unowned)
       return { answer: finished, fromRegistryAlone: false }
     } catch (error) {
       this.events.error?.(error)
@@ -136,5 +146,8 @@ export class Resolver {
 }
 
 function upstreamFailed(): Answer {
-  return { ...emptyAnswer(Rcode.SERVFAIL), extendedError: { code: EdeCode.NETWORK_ERROR, text: 'upstream unreachable' } }
+  return {
+    ...emptyAnswer(Rcode.SERVFAIL),
+    extendedError: { code: EdeCode.NETWORK_ERROR, text: 'upstream unreachable' },
+  }
 }

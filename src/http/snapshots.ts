@@ -28,7 +28,14 @@ function unauthorized(c: Context): Response {
   return c.json({ error: 'missing or invalid push token' }, 401, { 'WWW-Authenticate': 'Bearer realm="meshdoh"' })
 }
 
-const OUTCOMES: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 409: 'stale', 413: 'too-large', 415: 'unsupported' }
+const OUTCOMES: Record<number, string> = {
+  200: 'accepted',
+  400: 'invalid',
+  401: 'unauthorized',
+  409: 'stale',
+  413: 'too-large',
+  415: 'unsupported',
+}
 
 export async function putSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
   const response = await storeSnapshot(c, deps)
@@ -72,7 +79,10 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
   }
   const outcome = await deps.store.put(record)
   if (outcome.status === 'stale') {
-    return c.json({ error: `revision ${snapshot.revision} is not newer than the held revision`, current: outcome.current }, 409)
+    return c.json(
+      { error: `revision ${snapshot.revision} is not newer than the held revision`, current: outcome.current },
+      409
+    )
   }
   if (outcome.status === 'stored') deps.changed()
   const { revision, names } = outcome.summary
@@ -88,12 +98,21 @@ export async function listSnapshots(c: Context, deps: SnapshotRoutesDeps): Promi
     // The store is unreachable: say what this instance still answers from, and since when.
     const serving = deps.holder.serving()
     return c.json(
-      { error: 'snapshot store unavailable', serving: serving.clusters, stale: serving.stale, secondsSinceRead: Math.round(serving.sinceCheckMs / 1000) },
+      {
+        error: 'snapshot store unavailable',
+        serving: serving.clusters,
+        stale: serving.stale,
+        secondsSinceRead: Math.round(serving.sinceCheckMs / 1000),
+      },
       503,
       { 'Cache-Control': 'no-store' }
     )
   }
-  return c.json(list.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)), 200, { 'Cache-Control': 'no-store' })
+  return c.json(
+    list.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
+    200,
+    { 'Cache-Control': 'no-store' }
+  )
 }
 
 export async function deleteSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {

@@ -17,7 +17,10 @@ export interface FastReply {
   cacheControl: string
 }
 
-export type WireFastPath = (path: string, clientAddress: string | undefined) => FastReply | Promise<FastReply> | undefined
+export type WireFastPath = (
+  path: string,
+  clientAddress: string | undefined
+) => FastReply | Promise<FastReply> | undefined
 
 const ANONYMOUS = /^\/dns-query\?dns=([A-Za-z0-9_-]+={0,2})$/
 const VIEWED = /^\/v\/([^/?]+)\/dns-query\?dns=([A-Za-z0-9_-]+={0,2})$/

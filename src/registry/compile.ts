@@ -171,7 +171,11 @@ class Builder {
       above = []
       const zone = this.zoneOf(parent)
       if (zone !== undefined) {
-        for (let n: string | undefined = parent; n !== undefined && n !== zone && isAtOrBelow(n, zone); n = parentOf(n)) {
+        for (
+          let n: string | undefined = parent;
+          n !== undefined && n !== zone && isAtOrBelow(n, zone);
+          n = parentOf(n)
+        ) {
           const node = this.mixed(n)
           above.push((node.below ??= { star: false, namespaces: new Set() }))
         }
@@ -220,7 +224,9 @@ class Builder {
     for (const p of ports) key += `${p.name.length}:${p.name}${p.port}/${p.protocol.length}:${p.protocol};`
     let shared = this.#ports.get(key)
     if (shared === undefined) {
-      shared = ports.map((p) => Object.freeze({ name: p.name.toLowerCase(), port: p.port, protocol: protocolOf(p.protocol) }))
+      shared = ports.map((p) =>
+        Object.freeze({ name: p.name.toLowerCase(), port: p.port, protocol: protocolOf(p.protocol) })
+      )
       this.#ports.set(key, shared)
     }
     return shared
@@ -272,7 +278,8 @@ class Builder {
         service.externalName ? normalizeName(service.externalName) : undefined
       )
       if (kind === 'cluster-ip') {
-        if (service.clusterIPs.length === 1 && isCanonicalIPv4(service.clusterIPs[0]!)) record.v4 = [service.clusterIPs[0]!]
+        if (service.clusterIPs.length === 1 && isCanonicalIPv4(service.clusterIPs[0]!))
+          record.v4 = [service.clusterIPs[0]!]
         else {
           this.#addresses.addAll(service.clusterIPs)
           this.#addresses.fill(record)
@@ -332,7 +339,8 @@ class Builder {
   serviceEntries(snapshot: Snapshot, origin: Origin): void {
     for (const entry of snapshot.serviceEntries) {
       const visibility = this.#visibilities.of(entry.exportTo, entry.namespace)
-      for (const a of entry.addresses) if (!a.includes('/') || a.endsWith('/32') || a.endsWith('/128')) this.#addresses.add(a)
+      for (const a of entry.addresses)
+        if (!a.includes('/') || a.endsWith('/32') || a.endsWith('/128')) this.#addresses.add(a)
       const vips = this.#addresses.take()
       for (const e of entry.endpoints) this.#addresses.addAll(e.addresses)
       const endpoints = this.#addresses.take()
@@ -345,7 +353,15 @@ class Builder {
         const host = normalizeName(rawHost)
         const own = perHost?.get(host)
         if (own !== undefined) this.#addresses.addAll(own)
-        const record = new EntryRecord(origin, entry.namespace, host, visibility, vips, this.#addresses.take(), endpoints)
+        const record = new EntryRecord(
+          origin,
+          entry.namespace,
+          host,
+          visibility,
+          vips,
+          this.#addresses.take(),
+          endpoints
+        )
         if (host.startsWith('*.')) {
           const suffix = host.slice(2)
           const held = this.wildcards.get(suffix)
@@ -375,7 +391,12 @@ export function compileRegistry(snapshots: readonly Snapshot[], options: Compile
   const builder = new Builder()
   for (const snapshot of sorted) builder.zone(snapshot)
   for (const snapshot of sorted) {
-    const origin = new Origin(snapshot.cluster, normalizeName(snapshot.clusterDomain), snapshot.ttl, serialOf(snapshot.generatedAt))
+    const origin = new Origin(
+      snapshot.cluster,
+      normalizeName(snapshot.clusterDomain),
+      snapshot.ttl,
+      serialOf(snapshot.generatedAt)
+    )
     builder.services(snapshot, origin)
     builder.serviceEntries(snapshot, origin)
   }

@@ -12,7 +12,8 @@ const SCHEMA_VERSION_TTL = 28800
 export function addressRrs(type: number, owner: string, addresses: Addresses, ttl: number): Rr[] {
   if (type === QType.A) return addresses.v4.map((data) => ({ name: owner, type: 'A', ttl, data }))
   if (type === QType.AAAA) return addresses.v6.map((data) => ({ name: owner, type: 'AAAA', ttl, data }))
-  if (type === QType.ANY) return [...addressRrs(QType.A, owner, addresses, ttl), ...addressRrs(QType.AAAA, owner, addresses, ttl)]
+  if (type === QType.ANY)
+    return [...addressRrs(QType.A, owner, addresses, ttl), ...addressRrs(QType.AAAA, owner, addresses, ttl)]
   return []
 }
 
@@ -48,7 +49,12 @@ export function srvRrs(owner: string, ports: readonly PortRecord[], targets: rea
   }))
 }
 
-export function srvFound(ports: readonly PortRecord[], targets: readonly string[], ttl: number, soa: NegativeSoa): Found {
+export function srvFound(
+  ports: readonly PortRecord[],
+  targets: readonly string[],
+  ttl: number,
+  soa: NegativeSoa
+): Found {
   return {
     kind: 'found',
     authoritative: true,
@@ -65,7 +71,8 @@ export function cnameFound(target: string, ttl: number, soa: NegativeSoa | undef
     soa,
     ttl,
     cname: { target, ttl },
-    rrset: (type, owner) => (type === QType.CNAME || type === QType.ANY ? [{ name: owner, type: 'CNAME', ttl, data: target }] : []),
+    rrset: (type, owner) =>
+      type === QType.CNAME || type === QType.ANY ? [{ name: owner, type: 'CNAME', ttl, data: target }] : [],
   }
 }
 
@@ -84,7 +91,8 @@ export function apexFound(soa: NegativeSoa, nsTtl: number): Found {
     rrset(type, owner) {
       const out: Rr[] = []
       if (type === QType.SOA || type === QType.ANY) out.push({ name: owner, type: 'SOA', ttl: soa.ttl, data: soa.data })
-      if (type === QType.NS || type === QType.ANY) out.push({ name: owner, type: 'NS', ttl: nsTtl, data: soa.data.mname })
+      if (type === QType.NS || type === QType.ANY)
+        out.push({ name: owner, type: 'NS', ttl: nsTtl, data: soa.data.mname })
       return out
     },
   }
@@ -113,7 +121,9 @@ export function ptrFound(targets: Array<{ target: string; ttl: number }>, soa: N
     soa,
     ttl,
     rrset: (type, owner) =>
-      type === QType.PTR || type === QType.ANY ? targets.map((t) => ({ name: owner, type: 'PTR', ttl, data: t.target })) : [],
+      type === QType.PTR || type === QType.ANY
+        ? targets.map((t) => ({ name: owner, type: 'PTR', ttl, data: t.target }))
+        : [],
   }
 }
 

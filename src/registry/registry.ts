@@ -50,7 +50,7 @@ export class Registry {
   reverseZoneOf(name: string): ReverseZoneRecord | undefined {
     const zones = this.data.reverseZones
     if (zones.size === 0) return undefined
-    for (let n: string | undefined = name; n !== undefined; ) {
+    for (let n: string | undefined = name; n !== undefined;) {
       const zone = zones.get(n)
       if (zone !== undefined) return zone
       const dot = n.indexOf('.')

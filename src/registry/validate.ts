@@ -81,7 +81,10 @@ function comparePaths(a: readonly PropertyKey[], b: readonly PropertyKey[]): num
 }
 
 function firstBadEntry(value: Record<string, unknown>): { ok: false } & SnapshotProblem {
-  for (const [key, schema] of [['services', service], ['serviceEntries', serviceEntry]] as const) {
+  for (const [key, schema] of [
+    ['services', service],
+    ['serviceEntries', serviceEntry],
+  ] as const) {
     const list = value[key]
     if (!Array.isArray(list)) continue
     for (let i = 0; i < list.length; i++) {

@@ -104,7 +104,8 @@ export class ViewLookup implements NameLookup {
     for (let suffix = parentOf(name); suffix !== undefined; suffix = parentOf(suffix)) {
       const entries = this.pick.entries(wildcards.get(suffix))
       // R10.2: outside a zone, the SOA is owned by the name the answer is synthesised for.
-      if (entries) return addressFound(entries.addresses, entries.ttl, zoneSoa ?? soaFor(name, entries.ttl, entries.serial))
+      if (entries)
+        return addressFound(entries.addresses, entries.ttl, zoneSoa ?? soaFor(name, entries.ttl, entries.serial))
     }
     return undefined
   }
@@ -124,7 +125,8 @@ export class ViewLookup implements NameLookup {
     else {
       const labels = name.split('.').length
       if (labels === 2 || labels === 3) candidates.push(`${name}.svc.${domain}`)
-      if (this.view.namespace !== undefined && labels <= 2) candidates.push(`${name}.${this.view.namespace}.svc.${domain}`)
+      if (this.view.namespace !== undefined && labels <= 2)
+        candidates.push(`${name}.${this.view.namespace}.svc.${domain}`)
     }
     for (const fqdn of candidates) {
       const node = this.registry.data.names.get(fqdn)

@@ -80,14 +80,16 @@ export class ViewPicker {
     if (records instanceof ServiceRecord) {
       // One record: its lists are already without repeats, so they are the merged answer.
       if (!this.visible(records.visibility)) return undefined
-      if (records.kind !== 'headless') return { record: records, addresses: records.addresses, targets: [records.fqdn], ttl: records.ttl }
+      if (records.kind !== 'headless')
+        return { record: records, addresses: records.addresses, targets: [records.fqdn], ttl: records.ttl }
       if (isEmpty(records.addresses)) return undefined
       return { record: records, addresses: records.addresses, targets: records.endpointNames, ttl: records.ttl }
     }
     const visible = records.filter((s) => this.visible(s.visibility))
     if (visible.length === 0) return undefined
     const record = visible.find((s) => s.cluster === this.view.cluster) ?? visible[0]!
-    if (record.kind !== 'headless') return { record, addresses: record.addresses, targets: [record.fqdn], ttl: record.ttl }
+    if (record.kind !== 'headless')
+      return { record, addresses: record.addresses, targets: [record.fqdn], ttl: record.ttl }
     const addresses: MutableAddresses = { v4: [], v6: [] }
     const known = new Set<string>()
     const targets = new Set<string>()
@@ -125,7 +127,8 @@ export class ViewPicker {
 
   /** R13.2, R13.7: spec VIPs, this host's auto-allocated VIPs if the view uses them, else endpoints. */
   entryAddresses(entry: EntryRecord): Addresses {
-    if (!this.view.autoAllocatedVIPs || isEmpty(entry.hostVips)) return isEmpty(entry.vips) ? entry.endpoints : entry.vips
+    if (!this.view.autoAllocatedVIPs || isEmpty(entry.hostVips))
+      return isEmpty(entry.vips) ? entry.endpoints : entry.vips
     const addresses: MutableAddresses = { v4: [], v6: [] }
     const known = new Set<string>()
     merge(addresses, known, entry.vips)

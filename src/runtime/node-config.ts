@@ -67,10 +67,12 @@ export function readConfigFile(path: string): SettingsSource {
   } catch (error) {
     throw new SettingsError(`config file ${path}: ${error instanceof Error ? error.message : String(error)}`)
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SettingsError(`config file ${path}: not a JSON object`)
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SettingsError(`config file ${path}: not a JSON object`)
   const source: SettingsSource = {}
   for (const [key, value] of Object.entries(raw)) {
-    if (!key.startsWith('MESHDOH_')) throw new SettingsError(`config file ${path}: unknown key "${key}" (keys are MESHDOH_* settings)`)
+    if (!key.startsWith('MESHDOH_'))
+      throw new SettingsError(`config file ${path}: unknown key "${key}" (keys are MESHDOH_* settings)`)
     if (value === null || value === undefined) continue
     source[key] = typeof value === 'string' ? value : JSON.stringify(value)
   }
@@ -88,11 +90,14 @@ export function parseListen(text: string): ListenAddress {
 export function parseNodeConfig(source: SettingsSource): NodeConfig {
   const cert = source.MESHDOH_TLS_CERT?.trim() || undefined
   const key = source.MESHDOH_TLS_KEY?.trim() || undefined
-  if ((cert === undefined) !== (key === undefined)) throw new SettingsError('MESHDOH_TLS_CERT and MESHDOH_TLS_KEY go together')
+  if ((cert === undefined) !== (key === undefined))
+    throw new SettingsError('MESHDOH_TLS_CERT and MESHDOH_TLS_KEY go together')
   const logLevel = source.MESHDOH_LOG_LEVEL?.trim() || 'info'
-  if (!LOG_LEVELS.includes(logLevel)) throw new SettingsError(`MESHDOH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new SettingsError(`MESHDOH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`)
   const drainSeconds = Number(source.MESHDOH_DRAIN_SECONDS?.trim() || 10)
-  if (!Number.isFinite(drainSeconds) || drainSeconds < 0) throw new SettingsError('MESHDOH_DRAIN_SECONDS must be a number of seconds')
+  if (!Number.isFinite(drainSeconds) || drainSeconds < 0)
+    throw new SettingsError('MESHDOH_DRAIN_SECONDS must be a number of seconds')
   return {
     settings: parseSettings(source),
     listen: parseListen(source.MESHDOH_LISTEN?.trim() || '127.0.0.1:8053'),
@@ -109,12 +114,15 @@ export function loadNodeConfig(argv: string[], env: SettingsSource): NodeConfig 
   const args = parseArgs(argv)
   if (args.help) return 'help'
   const file = args.config !== undefined ? readConfigFile(args.config) : {}
-  const fromEnv = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('MESHDOH_') && v !== undefined))
+  const fromEnv = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => k.startsWith('MESHDOH_') && v !== undefined)
+  )
   return parseNodeConfig({ ...file, ...fromEnv })
 }
 
 function parseProcesses(text: string | undefined): number {
   const value = Number(text?.trim() || 1)
-  if (!Number.isInteger(value) || value < 1 || value > 256) throw new SettingsError('MESHDOH_PROCESSES must be a whole number from 1 to 256')
+  if (!Number.isInteger(value) || value < 1 || value > 256)
+    throw new SettingsError('MESHDOH_PROCESSES must be a whole number from 1 to 256')
   return value
 }

@@ -10,7 +10,10 @@ import type { Socket } from 'node:net'
 
 const GRACE_MS = 1000
 
-export type RequestListener = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void
+export type RequestListener = (
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse
+) => void
 
 export class Drain {
   readonly #sockets = new Set<Socket>()

@@ -8,29 +8,49 @@ import type http2 from 'node:http2'
 import type { FastReply, WireFastPath } from '../http/wire-fast-path.ts'
 import type { Drain } from './node-drain.ts'
 
-type StreamListener = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void
+type StreamListener = (
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  flags: number,
+  rawHeaders: string[]
+) => void
 
-export function attachWireFastPath(server: http2.Http2Server | http2.Http2SecureServer, fast: WireFastPath, drain: Drain): void {
+export function attachWireFastPath(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  fast: WireFastPath,
+  drain: Drain
+): void {
   // node:http2 adds exactly one 'stream' listener when a 'request' listener is added.
   const [compat, ...others] = server.listeners('stream') as StreamListener[]
   if (compat === undefined || others.length > 0) throw new Error('expected the http2 compatibility stream listener')
   server.removeListener('stream', compat)
-  server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
-    const path = headers[':path']
-    const reply = headers[':method'] === 'GET' && typeof path === 'string' ? fast(path, stream.session?.socket?.remoteAddress) : undefined
-    if (reply === undefined) return compat.call(server, stream, headers, flags, rawHeaders)
-    drain.stream(stream)
-    if (!(reply instanceof Promise)) return send(stream, reply)
-    reply.then(
-      (answer) => send(stream, answer),
-      // Cannot happen for a checked query; if it does, the app answers it the slow way.
-      () => compat.call(server, stream, headers, flags, rawHeaders)
-    )
-  })
+  server.on(
+    'stream',
+    (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+      const path = headers[':path']
+      const reply =
+        headers[':method'] === 'GET' && typeof path === 'string'
+          ? fast(path, stream.session?.socket?.remoteAddress)
+          : undefined
+      if (reply === undefined) return compat.call(server, stream, headers, flags, rawHeaders)
+      drain.stream(stream)
+      if (!(reply instanceof Promise)) return send(stream, reply)
+      reply.then(
+        (answer) => send(stream, answer),
+        // Cannot happen for a checked query; if it does, the app answers it the slow way.
+        () => compat.call(server, stream, headers, flags, rawHeaders)
+      )
+    }
+  )
 }
 
 function send(stream: http2.ServerHttp2Stream, { body, cacheControl }: FastReply): void {
   if (stream.destroyed || stream.closed) return
-  stream.respond({ ':status': 200, 'content-type': 'application/dns-message', 'cache-control': cacheControl, 'content-length': body.length })
+  stream.respond({
+    ':status': 200,
+    'content-type': 'application/dns-message',
+    'cache-control': cacheControl,
+    'content-length': body.length,
+  })
   stream.end(body)
 }

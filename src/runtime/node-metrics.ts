@@ -9,11 +9,31 @@ import type { AppEvents } from '../http/resolver.ts'
 import type { SnapshotStore } from '../store/store.ts'
 
 const TYPES: Record<number, string> = {
-  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV',
-  35: 'NAPTR', 43: 'DS', 48: 'DNSKEY', 64: 'SVCB', 65: 'HTTPS', 255: 'ANY', 257: 'CAA',
+  1: 'A',
+  2: 'NS',
+  5: 'CNAME',
+  6: 'SOA',
+  12: 'PTR',
+  15: 'MX',
+  16: 'TXT',
+  28: 'AAAA',
+  33: 'SRV',
+  35: 'NAPTR',
+  43: 'DS',
+  48: 'DNSKEY',
+  64: 'SVCB',
+  65: 'HTTPS',
+  255: 'ANY',
+  257: 'CAA',
 }
 const RCODES: Record<number, string> = {
-  0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 16: 'BADVERS',
+  0: 'NOERROR',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+  16: 'BADVERS',
 }
 
 /** The label of a view: `anonymous`, or the first 8 hex digits of SHA-256(id). */
@@ -50,8 +70,16 @@ export function createMetrics(store: SnapshotStore, now: () => number = Date.now
     labelNames: ['outcome'] as const,
     registers: [registry],
   })
-  const errors = new Counter({ name: 'meshdoh_errors_total', help: 'Internal errors (answered SERVFAIL or 500)', registers: [registry] })
-  const perCluster = (name: string, help: string, value: (s: { revision: number; generatedAt: string; names: number }) => number) =>
+  const errors = new Counter({
+    name: 'meshdoh_errors_total',
+    help: 'Internal errors (answered SERVFAIL or 500)',
+    registers: [registry],
+  })
+  const perCluster = (
+    name: string,
+    help: string,
+    value: (s: { revision: number; generatedAt: string; names: number }) => number
+  ) =>
     new Gauge({
       name,
       help,
@@ -64,7 +92,11 @@ export function createMetrics(store: SnapshotStore, now: () => number = Date.now
       },
     })
   perCluster('meshdoh_snapshot_revision', 'Revision of the held snapshot', (s) => s.revision)
-  perCluster('meshdoh_snapshot_age_seconds', 'Seconds since the held snapshot was generated', (s) => (now() - Date.parse(s.generatedAt)) / 1000)
+  perCluster(
+    'meshdoh_snapshot_age_seconds',
+    'Seconds since the held snapshot was generated',
+    (s) => (now() - Date.parse(s.generatedAt)) / 1000
+  )
   perCluster('meshdoh_snapshot_names', 'Names the held snapshot publishes', (s) => s.names)
 
   const events: Required<AppEvents> = {
@@ -85,7 +117,9 @@ export function createMetrics(store: SnapshotStore, now: () => number = Date.now
     registry,
     events,
     async respond() {
-      return new Response(await registry.metrics(), { headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' } })
+      return new Response(await registry.metrics(), {
+        headers: { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' },
+      })
     },
   }
 }

@@ -14,7 +14,10 @@ import { startNodeServer, type NodeServer } from './node-server.ts'
 export const isWorkerProcess = (): boolean => cluster.isWorker
 
 /** In the primary: fork the workers; resolves when every one has exited after `stop`. */
-export async function runPrimary(config: NodeConfig, logger: Logger): Promise<{ stop(signal: NodeJS.Signals): Promise<void>; reload(): void }> {
+export async function runPrimary(
+  config: NodeConfig,
+  logger: Logger
+): Promise<{ stop(signal: NodeJS.Signals): Promise<void>; reload(): void }> {
   const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined)
   const host = new StoreHost(await FileStore.open(config.dataDir), workers)
   let stopping = false
@@ -28,7 +31,10 @@ export async function runPrimary(config: NodeConfig, logger: Logger): Promise<{ 
     logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another')
     fork()
   })
-  const ready = Array.from({ length: config.processes }, () => new Promise<void>((resolve) => fork().once('listening', () => resolve())))
+  const ready = Array.from(
+    { length: config.processes },
+    () => new Promise<void>((resolve) => fork().once('listening', () => resolve()))
+  )
   await Promise.all(ready)
   logger.info({ processes: config.processes }, 'all workers listening')
   return {
@@ -46,5 +52,9 @@ export async function runPrimary(config: NodeConfig, logger: Logger): Promise<{ 
 
 /** In a worker: a whole server on the shared port, over the primary's store. */
 export async function startWorker(config: NodeConfig, logger: Logger): Promise<NodeServer> {
-  return startNodeServer({ ...config, logger: logger.child({ worker: cluster.worker?.id }), store: await WorkerStore.connect() })
+  return startNodeServer({
+    ...config,
+    logger: logger.child({ worker: cluster.worker?.id }),
+    store: await WorkerStore.connect(),
+  })
 }

@@ -89,7 +89,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   await holder.current()
   logger.info({ dataDir: options.dataDir, snapshots: await store.list() }, 'snapshots loaded')
 
-  const listener = getRequestListener(app.fetch, { errorHandler: (err) => void logger.error({ err }, 'request failed') })
+  const listener = getRequestListener(app.fetch, {
+    errorHandler: (err) => void logger.error({ err }, 'request failed'),
+  })
   const drain = new Drain()
   const tls = options.tls
   const secure = tls !== undefined ? tlsServer(listener, drain, await readTls(tls), fastPath) : undefined
@@ -111,7 +113,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     store,
     metrics,
     async reloadTls() {
-      if (secure === undefined || tls === undefined) throw new Error('TLS is not configured (MESHDOH_TLS_CERT, MESHDOH_TLS_KEY)')
+      if (secure === undefined || tls === undefined)
+        throw new Error('TLS is not configured (MESHDOH_TLS_CERT, MESHDOH_TLS_KEY)')
       // setSecureContext throws on a bad or mismatched pair, and the old context keeps serving.
       secure.setSecureContext(await readTls(tls))
       logger.info({ cert: tls.certFile }, 'certificate reloaded')

@@ -23,7 +23,12 @@ export interface TlsMaterial {
   key: Buffer
 }
 
-export function tlsServer(listener: RequestListener, drain: Drain, tls: TlsMaterial, fast?: WireFastPath): http2.Http2SecureServer {
+export function tlsServer(
+  listener: RequestListener,
+  drain: Drain,
+  tls: TlsMaterial,
+  fast?: WireFastPath
+): http2.Http2SecureServer {
   const server = http2.createSecureServer({ ...tls, allowHTTP1: true })
   server.on('request', drain.wrap(listener))
   if (fast) attachWireFastPath(server, fast, drain)

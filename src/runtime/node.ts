@@ -36,7 +36,11 @@ async function main(): Promise<void> {
   // Installed even without TLS: SIGHUP's default action would end the process.
   process.on('SIGHUP', () => {
     if (config.tls === undefined) return void logger.info('SIGHUP: no TLS configured, nothing to reload')
-    server.reloadTls().catch((error: unknown) => logger.error({ err: error }, 'certificate not reloaded; the previous one keeps serving'))
+    server
+      .reloadTls()
+      .catch((error: unknown) =>
+        logger.error({ err: error }, 'certificate not reloaded; the previous one keeps serving')
+      )
   })
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {

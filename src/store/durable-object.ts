@@ -6,7 +6,16 @@
  * SQLite row holds at most 2 MB.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { decidePut, stampOf, summarize, type PutOutcome, type SnapshotStore, type SnapshotSummary, type StoreContents, type StoredSnapshot } from './store.ts'
+import {
+  decidePut,
+  stampOf,
+  summarize,
+  type PutOutcome,
+  type SnapshotStore,
+  type SnapshotSummary,
+  type StoreContents,
+  type StoredSnapshot,
+} from './store.ts'
 
 // Characters per chunk: at most 3 bytes each in UTF-8, so a chunk stays well under 2 MB.
 const CHUNK = 512 * 1024
@@ -71,18 +80,29 @@ export class SnapshotStoreObject extends DurableObject {
       const sql = this.ctx.storage.sql
       sql.exec('DELETE FROM chunks WHERE cluster = ?', record.cluster)
       let chunks = 0
-      for (let at = 0; at < record.document.length || chunks === 0; ) {
+      for (let at = 0; at < record.document.length || chunks === 0;) {
         let end = Math.min(at + CHUNK, record.document.length)
         // Never split a surrogate pair: each half alone is not valid UTF-8 text.
         const last = record.document.charCodeAt(end - 1)
         if (end < record.document.length && last >= 0xd800 && last <= 0xdbff) end -= 1
-        sql.exec('INSERT INTO chunks (cluster, seq, body) VALUES (?, ?, ?)', record.cluster, chunks++, record.document.slice(at, end))
+        sql.exec(
+          'INSERT INTO chunks (cluster, seq, body) VALUES (?, ?, ?)',
+          record.cluster,
+          chunks++,
+          record.document.slice(at, end)
+        )
         at = end
       }
       sql.exec(
         `INSERT OR REPLACE INTO snapshots (cluster, revision, digest, generated_at, received_at, names, chunks)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        record.cluster, record.revision, record.digest, record.generatedAt, record.receivedAt, record.names, chunks
+        record.cluster,
+        record.revision,
+        record.digest,
+        record.generatedAt,
+        record.receivedAt,
+        record.names,
+        chunks
       )
       return { status: 'stored', summary: summarize(record) } as PutOutcome
     })
@@ -90,7 +110,8 @@ export class SnapshotStoreObject extends DurableObject {
 
   delete(cluster: string): boolean {
     return this.ctx.storage.transactionSync(() => {
-      const found = this.ctx.storage.sql.exec('SELECT cluster FROM snapshots WHERE cluster = ?', cluster).toArray().length > 0
+      const found =
+        this.ctx.storage.sql.exec('SELECT cluster FROM snapshots WHERE cluster = ?', cluster).toArray().length > 0
       this.ctx.storage.sql.exec('DELETE FROM snapshots WHERE cluster = ?', cluster)
       this.ctx.storage.sql.exec('DELETE FROM chunks WHERE cluster = ?', cluster)
       return found

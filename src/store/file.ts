@@ -8,7 +8,15 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { decidePut, stampOf, summarize, type PutOutcome, type SnapshotStore, type StoreContents, type StoredSnapshot } from './store.ts'
+import {
+  decidePut,
+  stampOf,
+  summarize,
+  type PutOutcome,
+  type SnapshotStore,
+  type StoreContents,
+  type StoredSnapshot,
+} from './store.ts'
 
 const SUFFIX = '.snapshot.json'
 const TEMP = /^\..*\.tmp$/

@@ -7,7 +7,14 @@
  */
 import type { Worker } from 'node:cluster'
 import type { FileStore } from './file.ts'
-import { stampOf, summarize, type PutOutcome, type SnapshotStore, type StoreContents, type StoredSnapshot } from './store.ts'
+import {
+  stampOf,
+  summarize,
+  type PutOutcome,
+  type SnapshotStore,
+  type StoreContents,
+  type StoredSnapshot,
+} from './store.ts'
 
 type Request =
   | { meshdohStore: 'put'; id: number; record: StoredSnapshot }
@@ -112,7 +119,8 @@ export class WorkerStore implements SnapshotStore {
   static async connect(): Promise<WorkerStore> {
     if (process.send === undefined) throw new Error('WorkerStore runs only in a cluster worker')
     const store = new WorkerStore()
-    for (const record of (await store.#ask({ meshdohStore: 'load', id: 0 })) as StoredSnapshot[]) store.#held.set(record.cluster, record)
+    for (const record of (await store.#ask({ meshdohStore: 'load', id: 0 })) as StoredSnapshot[])
+      store.#held.set(record.cluster, record)
     return store
   }
 

@@ -52,7 +52,12 @@ export class Offer {
   readonly #services: readonly string[]
   readonly #entries: readonly string[]
 
-  constructor(token: typeof CHECKED, envelope: SnapshotContent, services: readonly string[], entries: readonly string[]) {
+  constructor(
+    token: typeof CHECKED,
+    envelope: SnapshotContent,
+    services: readonly string[],
+    entries: readonly string[]
+  ) {
     if (token !== CHECKED) throw new Error('an Offer is made by SnapshotBuilder only')
     this.#envelope = envelope
     this.#services = services
@@ -69,12 +74,23 @@ export class Offer {
    * The document as it is pushed, as UTF-8 JSON: `revision` and `generatedAt` stamped, checked
    * with `parseSnapshot` (the envelope only: the elements were checked when they were built).
    */
-  render(revision: number, generatedAt: Date, cluster?: string): { ok: true; bytes: Buffer } | ({ ok: false } & SnapshotProblem) {
+  render(
+    revision: number,
+    generatedAt: Date,
+    cluster?: string
+  ): { ok: true; bytes: Buffer } | ({ ok: false } & SnapshotProblem) {
     const doc = stampSnapshot(this.#envelope, revision, generatedAt)
     const checked = parseSnapshot(doc, cluster)
     if (!checked.ok) return checked
     const head = JSON.stringify(doc).slice(0, -1)
-    const pieces = [head, ',"services":[', ...join(this.#services), '],"serviceEntries":[', ...join(this.#entries), ']}']
+    const pieces = [
+      head,
+      ',"services":[',
+      ...join(this.#services),
+      '],"serviceEntries":[',
+      ...join(this.#entries),
+      ']}',
+    ]
     let length = 0
     for (const piece of pieces) length += Buffer.byteLength(piece)
     const bytes = Buffer.allocUnsafe(length)
@@ -134,7 +150,12 @@ class Elements<R extends Keyed, D extends object> {
     private readonly convert: (record: R, deps: readonly D[]) => Pick<Memo<R, D>, 'json' | 'names' | 'skipped'>
   ) {}
 
-  update(records: readonly R[], depsOf: (record: R) => readonly D[] | undefined, defaults: string, build: number): void {
+  update(
+    records: readonly R[],
+    depsOf: (record: R) => readonly D[] | undefined,
+    defaults: string,
+    build: number
+  ): void {
     let moved = false
     for (const record of records) {
       const key = `${record.namespace}/${record.name}`
@@ -188,7 +209,12 @@ export class SnapshotBuilder {
     this.#services = new Elements((svc, deps) => {
       const out = toServiceInput(svc, deps, this.#mesh)
       const problem = checkObject('services', out)
-      if (problem !== undefined) return { json: undefined, names: [], skipped: { kind: 'Service', namespace: svc.namespace, name: svc.name, ...problem } }
+      if (problem !== undefined)
+        return {
+          json: undefined,
+          names: [],
+          skipped: { kind: 'Service', namespace: svc.namespace, name: svc.name, ...problem },
+        }
       const base = `${svc.name}.${svc.namespace}.svc`
       const names = [base]
       for (const ep of out.endpoints ?? []) if (ep.hostname) names.push(`${ep.hostname}.${base}`)
@@ -198,7 +224,11 @@ export class SnapshotBuilder {
       const out = toEntryInput(se, deps, this.#mesh)
       const problem = checkObject('serviceEntries', out)
       if (problem !== undefined) {
-        return { json: undefined, names: [], skipped: { kind: 'ServiceEntry', namespace: se.namespace, name: se.name, ...problem } }
+        return {
+          json: undefined,
+          names: [],
+          skipped: { kind: 'ServiceEntry', namespace: se.namespace, name: se.name, ...problem },
+        }
       }
       return { json: JSON.stringify(out), names: out.hosts.map((h) => h.toLowerCase()), skipped: undefined }
     })
@@ -218,7 +248,8 @@ export class SnapshotBuilder {
     const workloads = groupBy(state.workloadEntries, (w) => w.namespace)
     this.#entries.update(
       state.serviceEntries,
-      (se) => (se.addresses.length === 0 && se.selector !== undefined ? (workloads.get(se.namespace) ?? NONE) : undefined),
+      (se) =>
+        se.addresses.length === 0 && se.selector !== undefined ? (workloads.get(se.namespace) ?? NONE) : undefined,
       JSON.stringify(mesh.serviceEntryExportTo ?? null),
       build
     )

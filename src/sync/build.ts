@@ -48,7 +48,8 @@ export const byKey = (a: { namespace: string; name: string }, b: { namespace: st
   a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 
 // IPv4 before IPv6, then text order: stable output whatever order the informers hold.
-const byAddress = (a: string, b: string) => (a.includes(':') === b.includes(':') ? (a < b ? -1 : a > b ? 1 : 0) : a.includes(':') ? 1 : -1)
+const byAddress = (a: string, b: string) =>
+  a.includes(':') === b.includes(':') ? (a < b ? -1 : a > b ? 1 : 0) : a.includes(':') ? 1 : -1
 
 export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>()
@@ -110,12 +111,19 @@ function selected(selector: Record<string, string>, candidates: readonly Workloa
   return candidates.filter((we) => pairs.every(([k, v]) => we.labels[k] === v)).map((we) => we.address)
 }
 
-export function toEntryInput(se: ServiceEntryRecord, workloads: readonly WorkloadEntryRecord[], mesh: MeshDefaults): EntryInput {
+export function toEntryInput(
+  se: ServiceEntryRecord,
+  workloads: readonly WorkloadEntryRecord[],
+  mesh: MeshDefaults
+): EntryInput {
   const exportTo = se.exportTo ?? mesh.serviceEntryExportTo
   const out: EntryInput = { name: se.name, namespace: se.namespace, hosts: se.hosts }
   if (se.addresses.length > 0) out.addresses = se.addresses
   const hosts = new Set(se.hosts)
-  const perHost = groupBy(se.allocated.filter((a) => hosts.has(a.host)), (a) => a.host)
+  const perHost = groupBy(
+    se.allocated.filter((a) => hosts.has(a.host)),
+    (a) => a.host
+  )
   if (perHost.size > 0) {
     out.hostAddresses = Object.fromEntries(
       [...perHost.keys()].sort().map((h) => [h, [...new Set(perHost.get(h)!.map((a) => a.value))].sort(byAddress)])
@@ -134,7 +142,13 @@ export function toEntryInput(se: ServiceEntryRecord, workloads: readonly Workloa
 }
 
 // The fields every snapshot document needs besides its lists; `checkObject` wraps one object in them.
-const PROBE = { apiVersion: API_VERSION, kind: KIND, cluster: 'probe', revision: 1, generatedAt: '1970-01-01T00:00:00Z' }
+const PROBE = {
+  apiVersion: API_VERSION,
+  kind: KIND,
+  cluster: 'probe',
+  revision: 1,
+  generatedAt: '1970-01-01T00:00:00Z',
+}
 
 /**
  * Checks one service or ServiceEntry with the shared `parseSnapshot`, as the only element of a
@@ -142,7 +156,10 @@ const PROBE = { apiVersion: API_VERSION, kind: KIND, cluster: 'probe', revision:
  * `parseSnapshot` and whose every element passed here passes `parseSnapshot` as a whole
  * (test/sync/assemble.test.ts checks that on random clusters).
  */
-export function checkObject(list: 'services' | 'serviceEntries', value: ServiceInput | EntryInput): { error: string; path: string } | undefined {
+export function checkObject(
+  list: 'services' | 'serviceEntries',
+  value: ServiceInput | EntryInput
+): { error: string; path: string } | undefined {
   const checked = parseSnapshot({ ...PROBE, [list]: [value] })
   if (checked.ok) return undefined
   const prefix = `${list}[0]`

@@ -32,7 +32,13 @@ export async function main(argv: readonly string[], env: Record<string, string |
   }
   // Logs go to stderr: stdout carries the snapshots of --dry-run.
   const log = pino({ level: settings.logLevel, base: { cluster: settings.build.cluster } }, pino.destination(2))
-  const deps = { kc: loadKubeConfig(settings), settings, metrics: new SyncMetrics().withProcessMetrics(), log, stdout: io.stdout }
+  const deps = {
+    kc: loadKubeConfig(settings),
+    settings,
+    metrics: new SyncMetrics().withProcessMetrics(),
+    log,
+    stdout: io.stdout,
+  }
   if (settings.once) return runOnce(deps)
   const daemon = await startDaemon(deps)
   const signal = await new Promise<string>((resolve) => {

@@ -16,27 +16,128 @@ export interface Setting {
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { flag: 'cluster', env: 'MESHDOH_SYNC_CLUSTER', arg: 'NAME', help: 'cluster name in the snapshot and the push URL (a DNS label); required' },
-  { flag: 'target', env: 'MESHDOH_SYNC_TARGETS', arg: 'URL', multiple: true, help: 'resolver base URL to push to; repeat the flag, or comma-separate in the variable; required unless --dry-run' },
-  { flag: 'token-file', env: 'MESHDOH_SYNC_TOKEN_FILE', arg: 'PATH', help: 'file holding the push token, re-read on every push (a mounted Secret)' },
-  { flag: 'kubeconfig', arg: 'PATH', help: 'kubeconfig file; without it: $KUBECONFIG, ~/.kube/config, then the in-cluster service account' },
-  { flag: 'context', env: 'MESHDOH_SYNC_CONTEXT', arg: 'NAME', help: 'kubeconfig context to use instead of the current one' },
-  { flag: 'cluster-domain', env: 'MESHDOH_SYNC_CLUSTER_DOMAIN', arg: 'NAME', default: 'cluster.local', help: "the cluster's DNS domain" },
+  {
+    flag: 'cluster',
+    env: 'MESHDOH_SYNC_CLUSTER',
+    arg: 'NAME',
+    help: 'cluster name in the snapshot and the push URL (a DNS label); required',
+  },
+  {
+    flag: 'target',
+    env: 'MESHDOH_SYNC_TARGETS',
+    arg: 'URL',
+    multiple: true,
+    help: 'resolver base URL to push to; repeat the flag, or comma-separate in the variable; required unless --dry-run',
+  },
+  {
+    flag: 'token-file',
+    env: 'MESHDOH_SYNC_TOKEN_FILE',
+    arg: 'PATH',
+    help: 'file holding the push token, re-read on every push (a mounted Secret)',
+  },
+  {
+    flag: 'kubeconfig',
+    arg: 'PATH',
+    help: 'kubeconfig file; without it: $KUBECONFIG, ~/.kube/config, then the in-cluster service account',
+  },
+  {
+    flag: 'context',
+    env: 'MESHDOH_SYNC_CONTEXT',
+    arg: 'NAME',
+    help: 'kubeconfig context to use instead of the current one',
+  },
+  {
+    flag: 'cluster-domain',
+    env: 'MESHDOH_SYNC_CLUSTER_DOMAIN',
+    arg: 'NAME',
+    default: 'cluster.local',
+    help: "the cluster's DNS domain",
+  },
   { flag: 'ttl', env: 'MESHDOH_SYNC_TTL', arg: 'SECONDS', default: '30', help: 'TTL of positive answers, 0-86400' },
-  { flag: 'service-cidr', env: 'MESHDOH_SYNC_SERVICE_CIDRS', arg: 'CIDR', multiple: true, help: 'service CIDR whose reverse zone the resolver owns; repeatable / comma-separated' },
-  { flag: 'mesh-config', env: 'MESHDOH_SYNC_MESH_CONFIG', arg: 'NS/NAME', default: 'istio-system/istio', help: "ConfigMap holding Istio's mesh config (key `mesh`)" },
-  { flag: 'debounce', env: 'MESHDOH_SYNC_DEBOUNCE', arg: 'DURATION', default: '500ms', help: 'quiet period after a change before building' },
-  { flag: 'debounce-max', env: 'MESHDOH_SYNC_DEBOUNCE_MAX', arg: 'DURATION', default: '5s', help: 'longest wait after the first change of a burst' },
-  { flag: 'max-shrink', env: 'MESHDOH_SYNC_MAX_SHRINK', arg: 'FRACTION', default: '0.5', help: 'refuse snapshots dropping more than this share of the last pushed names; 1 turns the guard off' },
-  { flag: 'push-timeout', env: 'MESHDOH_SYNC_PUSH_TIMEOUT', arg: 'DURATION', default: '10s', help: 'timeout of one push' },
-  { flag: 'retry-base', env: 'MESHDOH_SYNC_RETRY_BASE', arg: 'DURATION', default: '500ms', help: 'first retry delay (doubles, with jitter); also for watch restarts' },
+  {
+    flag: 'service-cidr',
+    env: 'MESHDOH_SYNC_SERVICE_CIDRS',
+    arg: 'CIDR',
+    multiple: true,
+    help: 'service CIDR whose reverse zone the resolver owns; repeatable / comma-separated',
+  },
+  {
+    flag: 'mesh-config',
+    env: 'MESHDOH_SYNC_MESH_CONFIG',
+    arg: 'NS/NAME',
+    default: 'istio-system/istio',
+    help: "ConfigMap holding Istio's mesh config (key `mesh`)",
+  },
+  {
+    flag: 'debounce',
+    env: 'MESHDOH_SYNC_DEBOUNCE',
+    arg: 'DURATION',
+    default: '500ms',
+    help: 'quiet period after a change before building',
+  },
+  {
+    flag: 'debounce-max',
+    env: 'MESHDOH_SYNC_DEBOUNCE_MAX',
+    arg: 'DURATION',
+    default: '5s',
+    help: 'longest wait after the first change of a burst',
+  },
+  {
+    flag: 'max-shrink',
+    env: 'MESHDOH_SYNC_MAX_SHRINK',
+    arg: 'FRACTION',
+    default: '0.5',
+    help: 'refuse snapshots dropping more than this share of the last pushed names; 1 turns the guard off',
+  },
+  {
+    flag: 'push-timeout',
+    env: 'MESHDOH_SYNC_PUSH_TIMEOUT',
+    arg: 'DURATION',
+    default: '10s',
+    help: 'timeout of one push',
+  },
+  {
+    flag: 'retry-base',
+    env: 'MESHDOH_SYNC_RETRY_BASE',
+    arg: 'DURATION',
+    default: '500ms',
+    help: 'first retry delay (doubles, with jitter); also for watch restarts',
+  },
   { flag: 'retry-max', env: 'MESHDOH_SYNC_RETRY_MAX', arg: 'DURATION', default: '30s', help: 'longest retry delay' },
-  { flag: 'watch-timeout', env: 'MESHDOH_SYNC_WATCH_TIMEOUT', arg: 'DURATION', default: '5m', help: 'server-side timeout of each watch request, after which it is reopened' },
+  {
+    flag: 'watch-timeout',
+    env: 'MESHDOH_SYNC_WATCH_TIMEOUT',
+    arg: 'DURATION',
+    default: '5m',
+    help: 'server-side timeout of each watch request, after which it is reopened',
+  },
   { flag: 'page-size', env: 'MESHDOH_SYNC_PAGE_SIZE', arg: 'N', default: '500', help: 'objects per page of a list' },
-  { flag: 'listen', env: 'MESHDOH_SYNC_LISTEN', arg: 'HOST:PORT', default: '127.0.0.1:9090', help: 'address of /healthz, /readyz and /metrics; "off" to disable' },
-  { flag: 'log-level', env: 'MESHDOH_SYNC_LOG_LEVEL', arg: 'LEVEL', default: 'info', help: 'trace, debug, info, warn, error or silent (logs go to stderr)' },
-  { flag: 'once', boolean: true, help: 'build one snapshot after the initial sync, push it, exit (status 0 if every target accepted it)' },
-  { flag: 'once-timeout', env: 'MESHDOH_SYNC_ONCE_TIMEOUT', arg: 'DURATION', default: '60s', help: 'with --once: give up if the initial sync takes longer' },
+  {
+    flag: 'listen',
+    env: 'MESHDOH_SYNC_LISTEN',
+    arg: 'HOST:PORT',
+    default: '127.0.0.1:9090',
+    help: 'address of /healthz, /readyz and /metrics; "off" to disable',
+  },
+  {
+    flag: 'log-level',
+    env: 'MESHDOH_SYNC_LOG_LEVEL',
+    arg: 'LEVEL',
+    default: 'info',
+    help: 'trace, debug, info, warn, error or silent (logs go to stderr)',
+  },
+  {
+    flag: 'once',
+    boolean: true,
+    help: 'build one snapshot after the initial sync, push it, exit (status 0 if every target accepted it)',
+  },
+  {
+    flag: 'once-timeout',
+    env: 'MESHDOH_SYNC_ONCE_TIMEOUT',
+    arg: 'DURATION',
+    default: '60s',
+    help: 'with --once: give up if the initial sync takes longer',
+  },
   { flag: 'dry-run', boolean: true, help: 'print snapshots as JSON on stdout instead of pushing them' },
   { flag: 'help', boolean: true, help: 'show this help' },
 ]
@@ -54,7 +155,10 @@ export type RawSettings = Record<string, string | string[] | boolean | undefined
 /** Flags over environment over defaults; values are still text (settings.ts gives them types). */
 export function readFlags(argv: readonly string[], env: Record<string, string | undefined>): RawSettings {
   const options = Object.fromEntries(
-    SETTINGS.map((s) => [s.flag, { type: s.boolean ? ('boolean' as const) : ('string' as const), multiple: s.multiple ?? false }])
+    SETTINGS.map((s) => [
+      s.flag,
+      { type: s.boolean ? ('boolean' as const) : ('string' as const), multiple: s.multiple ?? false },
+    ])
   )
   let values: Record<string, unknown>
   try {
@@ -74,7 +178,10 @@ export function readFlags(argv: readonly string[], env: Record<string, string | 
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((v) => v.trim()).filter((v) => v !== '')
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '')
 }
 
 /** `250ms`, `2s`, `5m`, `1h` → milliseconds. */

@@ -72,7 +72,15 @@ export class Informer<O, R> {
       onEnd: (reason) => deps.metrics.watchRestarts.inc({ resource: def.name, reason }),
     })
     const delayFn = (ms: number) => sleep(Math.min(ms, options.reconnect.maxMs), this.#abort.signal)
-    this.#lw = new ListWatch<Slim<R>>(def.path, watch, () => this.#list(), false, def.labelSelector, def.fieldSelector, { delayFn })
+    this.#lw = new ListWatch<Slim<R>>(
+      def.path,
+      watch,
+      () => this.#list(),
+      false,
+      def.labelSelector,
+      def.fieldSelector,
+      { delayFn }
+    )
     this.#lw.on('change', () => deps.onChange())
     this.#lw.on('error', (err: unknown) => this.#onError(err))
   }
@@ -101,7 +109,10 @@ export class Informer<O, R> {
 
   #slim(obj: O): Slim<R> {
     const m = (obj as { metadata?: Slim<R>['metadata'] }).metadata ?? {}
-    return { metadata: { name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion }, record: this.def.toRecord(obj) }
+    return {
+      metadata: { name: m.name, namespace: m.namespace, resourceVersion: m.resourceVersion },
+      record: this.def.toRecord(obj),
+    }
   }
 
   async #list() {

@@ -93,7 +93,10 @@ function labels(value: unknown): Record<string, string> {
 
 /** `".,istio-system"` → `[".", "istio-system"]`; empty means "not set". */
 export function parseExportTo(annotation: string | undefined): string[] | undefined {
-  const list = (annotation ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+  const list = (annotation ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
   return list.length > 0 ? list : undefined
 }
 
@@ -149,7 +152,13 @@ export function toServiceEntry(se: IstioObject): ServiceEntryRecord {
     ),
     ports: records(spec['ports']).flatMap((p) =>
       typeof p['number'] === 'number'
-        ? [{ name: typeof p['name'] === 'string' ? p['name'] : '', port: p['number'], protocol: transportOf(p['protocol']) }]
+        ? [
+            {
+              name: typeof p['name'] === 'string' ? p['name'] : '',
+              port: p['number'],
+              protocol: transportOf(p['protocol']),
+            },
+          ]
         : []
     ),
     endpoints: records(spec['endpoints']).flatMap(({ address }) =>

@@ -64,7 +64,11 @@ function lister<O>(kc: KubeConfig, path: string, selectors: { labelSelector?: st
     const cluster = kc.getCurrentCluster()
     if (!cluster) throw new Error('No active cluster!')
     const url = new URL(cluster.server + path)
-    const params: Record<string, string | number | undefined> = { ...selectors, limit: req.limit, continue: req._continue }
+    const params: Record<string, string | number | undefined> = {
+      ...selectors,
+      limit: req.limit,
+      continue: req._continue,
+    }
     for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, String(value))
     const ctx = new RequestContext(url.toString(), HttpMethod.GET)
     ctx.setHeaderParam('Accept', 'application/json')
@@ -87,7 +91,12 @@ export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs 
   const sliceSelector = 'kubernetes.io/service-name'
   const meshSelector = `metadata.name=${mesh.name}`
   return {
-    services: { name: 'services', path: '/api/v1/services', list: lister<V1Service>(kc, '/api/v1/services'), toRecord: toService },
+    services: {
+      name: 'services',
+      path: '/api/v1/services',
+      list: lister<V1Service>(kc, '/api/v1/services'),
+      toRecord: toService,
+    },
     slices: {
       name: 'endpointslices',
       path: '/apis/discovery.k8s.io/v1/endpointslices',
@@ -95,7 +104,12 @@ export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs 
       list: lister<V1EndpointSlice>(kc, '/apis/discovery.k8s.io/v1/endpointslices', { labelSelector: sliceSelector }),
       toRecord: toSlice,
     },
-    namespaces: { name: 'namespaces', path: '/api/v1/namespaces', list: lister<V1Namespace>(kc, '/api/v1/namespaces'), toRecord: toNamespace },
+    namespaces: {
+      name: 'namespaces',
+      path: '/api/v1/namespaces',
+      list: lister<V1Namespace>(kc, '/api/v1/namespaces'),
+      toRecord: toNamespace,
+    },
     serviceEntries: { ...istio('serviceentries'), toRecord: toServiceEntry },
     workloadEntries: { ...istio('workloadentries'), toRecord: toWorkloadEntry },
     // One ConfigMap, by name: RBAC can then grant it by resourceNames (RBAC docs, "Referring to resources").

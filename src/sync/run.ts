@@ -28,7 +28,13 @@ function targets({ settings, metrics, log }: RunDeps): Target[] {
   return settings.targets.map(
     (base) =>
       new Target(
-        { base, cluster: settings.build.cluster, token: settings.token, timeoutMs: settings.push.timeoutMs, retry: settings.push.retry },
+        {
+          base,
+          cluster: settings.build.cluster,
+          token: settings.token,
+          timeoutMs: settings.push.timeoutMs,
+          retry: settings.push.retry,
+        },
         metrics,
         log
       )
@@ -37,7 +43,13 @@ function targets({ settings, metrics, log }: RunDeps): Target[] {
 
 function job(deps: RunDeps, source: ClusterWatch, sinks: Sink[]): SyncJob {
   const { settings, metrics, log } = deps
-  return new SyncJob(source, sinks, { build: settings.build, debounce: settings.debounce, maxShrink: settings.maxShrink }, metrics, log)
+  return new SyncJob(
+    source,
+    sinks,
+    { build: settings.build, debounce: settings.debounce, maxShrink: settings.maxShrink },
+    metrics,
+    log
+  )
 }
 
 /** Waits for the initial sync, builds one snapshot, prints or pushes it; resolves to the exit status. */
@@ -48,7 +60,10 @@ export async function runOnce(deps: RunDeps): Promise<number> {
   const once = job(deps, source, sinks)
   const timer = new AbortController()
   source.start(() => {})
-  const synced = await Promise.race([source.ready.then(() => true), sleep(settings.onceTimeoutMs, timer.signal).then(() => false)])
+  const synced = await Promise.race([
+    source.ready.then(() => true),
+    sleep(settings.onceTimeoutMs, timer.signal).then(() => false),
+  ])
   timer.abort()
   try {
     if (!synced) {
@@ -74,7 +89,9 @@ export interface Daemon {
 export async function startDaemon(deps: RunDeps): Promise<Daemon> {
   const { settings, log } = deps
   const source = new ClusterWatch(deps.kc, { ...settings.watch, meshConfig: settings.meshConfig }, deps.metrics, log)
-  const sinks: Sink[] = settings.dryRun ? [new PrintSink(deps.stdout, settings.build.cluster, log, false)] : targets(deps)
+  const sinks: Sink[] = settings.dryRun
+    ? [new PrintSink(deps.stdout, settings.build.cluster, log, false)]
+    : targets(deps)
   const daemon = job(deps, source, sinks)
   const health = settings.listen
     ? await serveHealth({ ...settings.listen, ready: () => source.isReady(), registry: deps.metrics.registry })

@@ -58,29 +58,40 @@ function number(raw: RawSettings, key: string, min: number, max: number): number
 
 export function toSettings(raw: RawSettings, env: Record<string, string | undefined>): SyncSettings {
   const cluster = check(snapshot.shape.cluster, text(raw, 'cluster'), 'cluster')
-  const clusterDomain = check(snapshot.shape.clusterDomain, text(raw, 'cluster-domain'), 'cluster-domain').replace(/\.$/, '')
+  const clusterDomain = check(snapshot.shape.clusterDomain, text(raw, 'cluster-domain'), 'cluster-domain').replace(
+    /\.$/,
+    ''
+  )
   const ttl = check(snapshot.shape.ttl, Number(text(raw, 'ttl')), 'ttl')
   const cidrs = list(raw, 'service-cidr')
   if (cidrs.length > 0) check(snapshot.shape.serviceCIDRs, cidrs, 'service-cidr')
   const dryRun = raw['dry-run'] === true
   const targets = list(raw, 'target')
   for (const t of targets) {
-    if (!URL.canParse(t) || !/^https?:$/.test(new URL(t).protocol)) throw new FlagError(`--target: "${t}" is not an http(s) URL`)
+    if (!URL.canParse(t) || !/^https?:$/.test(new URL(t).protocol))
+      throw new FlagError(`--target: "${t}" is not an http(s) URL`)
   }
-  if (targets.length === 0 && !dryRun) throw new FlagError('--target: at least one resolver URL is required (or --dry-run)')
+  if (targets.length === 0 && !dryRun)
+    throw new FlagError('--target: at least one resolver URL is required (or --dry-run)')
   const tokenFile = text(raw, 'token-file')
   const token: TokenSource = tokenFile !== undefined ? { file: tokenFile } : { value: env['MESHDOH_SYNC_TOKEN'] }
   const [meshNs, meshName, ...rest] = (text(raw, 'mesh-config') ?? '').split('/')
   if (!meshNs || !meshName || rest.length > 0) throw new FlagError('--mesh-config: expected NAMESPACE/NAME')
   const logLevel = text(raw, 'log-level') ?? 'info'
   if (!LEVELS.includes(logLevel)) throw new FlagError(`--log-level: one of ${LEVELS.join(', ')}`)
-  const retry = { baseMs: parseDuration(text(raw, 'retry-base')!, 'retry-base'), maxMs: parseDuration(text(raw, 'retry-max')!, 'retry-max') }
+  const retry = {
+    baseMs: parseDuration(text(raw, 'retry-base')!, 'retry-base'),
+    maxMs: parseDuration(text(raw, 'retry-max')!, 'retry-max'),
+  }
   const out: SyncSettings = {
     build: { cluster, clusterDomain, ttl, ...(cidrs.length > 0 ? { serviceCIDRs: cidrs } : {}) },
     targets,
     token,
     meshConfig: { namespace: meshNs, name: meshName },
-    debounce: { quietMs: parseDuration(text(raw, 'debounce')!, 'debounce'), maxDelayMs: parseDuration(text(raw, 'debounce-max')!, 'debounce-max') },
+    debounce: {
+      quietMs: parseDuration(text(raw, 'debounce')!, 'debounce'),
+      maxDelayMs: parseDuration(text(raw, 'debounce-max')!, 'debounce-max'),
+    },
     maxShrink: number(raw, 'max-shrink', 0, 1),
     push: { timeoutMs: parseDuration(text(raw, 'push-timeout')!, 'push-timeout'), retry },
     watch: {

@@ -34,7 +34,8 @@ export class SlimWatch extends Watch {
     let gone = false
     const params = { ...queryParams, allowWatchBookmarks: true, timeoutSeconds: this.options.timeoutSeconds }
     const onEvent = (phase: string, obj: unknown) => {
-      if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') return callback(phase, this.options.strip(obj))
+      if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED')
+        return callback(phase, this.options.strip(obj))
       // An ERROR event carries a Status; 410 means our resourceVersion is too old: relist.
       if (phase === 'ERROR' && statusOf(obj) === 410) gone = true
       callback(phase, obj)

@@ -86,7 +86,10 @@ export class Target {
     let conflicts = 0
     for (let attempt = 0; attempt < maxAttempts && this.#pending(); attempt++) {
       const step = await this.#attempt(this.#latest!).catch((err: unknown): Step => {
-        this.log.error({ target: this.label, err: err instanceof Error ? err.message : String(err) }, 'push failed unexpectedly')
+        this.log.error(
+          { target: this.label, err: err instanceof Error ? err.message : String(err) },
+          'push failed unexpectedly'
+        )
         return this.#count('error', { next: 'retry' })
       })
       if (step.next === 'settled') {
@@ -114,7 +117,13 @@ export class Target {
     }
     const { timeoutMs } = this.options
     this.log.debug({ target: this.label, revision: prepared.revision, bytes: prepared.body.length }, 'pushing')
-    const result = await putSnapshot({ url: this.url, body: prepared.body, token, timeoutMs, signal: this.#abort.signal })
+    const result = await putSnapshot({
+      url: this.url,
+      body: prepared.body,
+      token,
+      timeoutMs,
+      signal: this.#abort.signal,
+    })
     return this.#handle(result, offer, prepared.revision)
   }
 
@@ -143,7 +152,10 @@ export class Target {
         return this.#count('unauthorized', { next: 'retry' })
       case 'retry':
         log.warn({ reason: result.reason }, 'push failed; retrying with backoff')
-        return this.#count('error', result.retryAfterMs === undefined ? { next: 'retry' } : { next: 'retry', afterMs: result.retryAfterMs })
+        return this.#count(
+          'error',
+          result.retryAfterMs === undefined ? { next: 'retry' } : { next: 'retry', afterMs: result.retryAfterMs }
+        )
     }
   }
 
@@ -161,7 +173,10 @@ export class Target {
     const rendered = offer.render(revision, new Date(this.#now()), this.options.cluster)
     if (!rendered.ok) {
       this.#rejected = offer.digest
-      this.log.error({ target: this.label, error: rendered.error, path: rendered.path }, 'built an invalid snapshot; not pushing it')
+      this.log.error(
+        { target: this.label, error: rendered.error, path: rendered.path },
+        'built an invalid snapshot; not pushing it'
+      )
       return undefined
     }
     this.#revision = revision

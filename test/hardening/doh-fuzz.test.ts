@@ -25,7 +25,11 @@ describe('DoH fuzzing (seeded)', () => {
       const response =
         i % 2 === 0
           ? await app.request(`/dns-query?dns=${base64url(query)}`)
-          : await app.request('/dns-query', { method: 'POST', headers: { 'Content-Type': 'application/dns-message' }, body: query })
+          : await app.request('/dns-query', {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/dns-message' },
+              body: query,
+            })
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
       const context = `input ${i}: ${Buffer.from(query).toString('hex')}`
       if (response.status !== 200) {

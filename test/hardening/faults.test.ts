@@ -15,7 +15,8 @@ function breakable(store: SnapshotStore, broken: () => boolean): void {
 }
 
 function ede(message: ReturnType<typeof decode>): number | undefined {
-  const opt = (message.additionals ?? []).find((rr) => rr.type === 'OPT') as { options: Array<{ code: number; data: Uint8Array }> } | undefined
+  const opt = (message.additionals ?? []).find((rr) => rr.type === 'OPT') as
+    { options: Array<{ code: number; data: Uint8Array }> } | undefined
   const option = opt?.options.find((o) => o.code === 15)
   return option ? (option.data[0]! << 8) | option.data[1]! : undefined
 }
@@ -31,7 +32,14 @@ describe('storage read failure', () => {
     )
     breakable(store, () => broken)
     expect((await push(bookinfoSnapshot())).status).toBe(200)
-    const ask = async () => decode(await (await app.request(`/dns-query?dns=${base64url(wireQuery('reviews.bookinfo.svc.cluster.local', 'A', { edns: true }))}`)).arrayBuffer())
+    const ask = async () =>
+      decode(
+        await (
+          await app.request(
+            `/dns-query?dns=${base64url(wireQuery('reviews.bookinfo.svc.cluster.local', 'A', { edns: true }))}`
+          )
+        ).arrayBuffer()
+      )
 
     expect(ede(await ask())).toBeUndefined()
     broken = true
@@ -49,7 +57,11 @@ describe('storage read failure', () => {
 
     const status = await app.request('/v1/snapshots')
     expect(status.status).toBe(503)
-    expect(await status.json()).toMatchObject({ serving: [{ cluster: 'east-1', revision: 1 }], stale: true, secondsSinceRead: 70 })
+    expect(await status.json()).toMatchObject({
+      serving: [{ cluster: 'east-1', revision: 1 }],
+      stale: true,
+      secondsSinceRead: 70,
+    })
 
     broken = false
     now += 5_000
@@ -59,7 +71,11 @@ describe('storage read failure', () => {
   it('stays SERVFAIL when no snapshot was ever read', async () => {
     const { app, store } = localApp()
     breakable(store, () => true)
-    const message = decode(await (await app.request(`/dns-query?dns=${base64url(wireQuery('reviews.bookinfo.svc.cluster.local', 'A'))}`)).arrayBuffer())
+    const message = decode(
+      await (
+        await app.request(`/dns-query?dns=${base64url(wireQuery('reviews.bookinfo.svc.cluster.local', 'A'))}`)
+      ).arrayBuffer()
+    )
     expect(rcodeOf(message)).toBe('SERVFAIL')
   })
 })
@@ -92,7 +108,11 @@ describe('snapshot swap under load', () => {
       const query = wireQuery('_sql._tcp.db.load.svc.cluster.local', 'SRV', { id: queries++ & 0xffff })
       const message = decode(await (await app.request(`/dns-query?dns=${base64url(query)}`)).arrayBuffer())
       expect(rcodeOf(message)).toBe('NOERROR')
-      const records = [...(message.answers ?? []), ...(message.additionals ?? [])] as Array<{ ttl: number; type: string; data: unknown }>
+      const records = [...(message.answers ?? []), ...(message.additionals ?? [])] as Array<{
+        ttl: number
+        type: string
+        data: unknown
+      }>
       expect(records).toHaveLength(10)
       const revisions = new Set(records.map((rr) => rr.ttl))
       for (const rr of records) if (rr.type === 'A') revisions.add(Number(String(rr.data).split('.')[1]))

@@ -11,7 +11,26 @@ const MUTATIONS = Number(process.env.MESHDOH_PUSH_FUZZ ?? 3000)
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
-const WEIRD: Json[] = [null, true, -1, 0, 1.5, 2 ** 60, '', 'x'.repeat(300), '10.0.0.300', '::g', '*.', '-bad-', [], {}, [[]], { a: 1 }, 'Ünïcode', '\u0000']
+const WEIRD: Json[] = [
+  null,
+  true,
+  -1,
+  0,
+  1.5,
+  2 ** 60,
+  '',
+  'x'.repeat(300),
+  '10.0.0.300',
+  '::g',
+  '*.',
+  '-bad-',
+  [],
+  {},
+  [[]],
+  { a: 1 },
+  'Ünïcode',
+  '\u0000',
+]
 
 /** Every path in a JSON value, as a list of keys. */
 function paths(value: Json, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []) {
@@ -60,40 +79,50 @@ async function reviews(app: ReturnType<typeof localApp>['app']): Promise<unknown
 }
 
 describe('push fuzzing (seeded)', () => {
-  it(`rejects or stores ${MUTATIONS} mutated snapshots without a 5xx or a partial change`, { timeout: 120_000 }, async () => {
-    const { app, store } = localApp()
-    const base = bookinfoSnapshot() as Json
-    expect((await put(app, JSON.stringify(base))).status).toBe(200)
-    const random = seeded(0xf022)
-    let revision = 1
-    let answer = await reviews(app)
-    const statuses = new Map<number, number>()
-    for (let i = 0; i < MUTATIONS; i++) {
-      const doc = mutate(random, { ...(base as SnapshotDoc), revision: revision + 1 } as Json)
-      const response = await put(app, JSON.stringify(doc))
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
-      expect(response.status, JSON.stringify(doc).slice(0, 300)).toBeLessThan(500)
-      if (response.status === 200) {
-        revision += 1
-        answer = await reviews(app)
-      } else {
-        expect(response.status).toBeOneOf([400, 409])
-        const body = (await response.json()) as { error: string; path?: string }
-        expect(typeof body.error).toBe('string')
-        expect((await store.list())[0]!.revision).toBe(revision)
-        expect(await reviews(app)).toEqual(answer)
+  it(
+    `rejects or stores ${MUTATIONS} mutated snapshots without a 5xx or a partial change`,
+    { timeout: 120_000 },
+    async () => {
+      const { app, store } = localApp()
+      const base = bookinfoSnapshot() as Json
+      expect((await put(app, JSON.stringify(base))).status).toBe(200)
+      const random = seeded(0xf022)
+      let revision = 1
+      let answer = await reviews(app)
+      const statuses = new Map<number, number>()
+      for (let i = 0; i < MUTATIONS; i++) {
+        const doc = mutate(random, { ...(base as SnapshotDoc), revision: revision + 1 } as Json)
+        const response = await put(app, JSON.stringify(doc))
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
+        expect(response.status, JSON.stringify(doc).slice(0, 300)).toBeLessThan(500)
+        if (response.status === 200) {
+          revision += 1
+          answer = await reviews(app)
+        } else {
+          expect(response.status).toBeOneOf([400, 409])
+          const body = (await response.json()) as { error: string; path?: string }
+          expect(typeof body.error).toBe('string')
+          expect((await store.list())[0]!.revision).toBe(revision)
+          expect(await reviews(app)).toEqual(answer)
+        }
       }
+      expect(statuses.get(400)).toBeGreaterThan(MUTATIONS / 4)
     }
-    expect(statuses.get(400)).toBeGreaterThan(MUTATIONS / 4)
-  })
+  )
 
   it('answers 400, not a crash, for deep nesting, duplicate keys and huge arrays', async () => {
     const { app } = localApp()
     const deep = '['.repeat(200_000) + ']'.repeat(200_000)
     expect((await put(app, deep)).status).toBe(400)
-    const deepField = JSON.stringify(bookinfoSnapshot()).replace('"ttl":30', `"ttl":30,"extra":${'['.repeat(5000)}${']'.repeat(5000)}`)
+    const deepField = JSON.stringify(bookinfoSnapshot()).replace(
+      '"ttl":30',
+      `"ttl":30,"extra":${'['.repeat(5000)}${']'.repeat(5000)}`
+    )
     expect((await put(app, deepField)).status).toBe(200)
-    const duplicate = JSON.stringify(bookinfoSnapshot({ revision: 2 })).replace('"revision":2', '"revision":"two","revision":2')
+    const duplicate = JSON.stringify(bookinfoSnapshot({ revision: 2 })).replace(
+      '"revision":2',
+      '"revision":"two","revision":2'
+    )
     expect((await put(app, duplicate)).status).toBe(200)
     const hugeArray = JSON.stringify(bookinfoSnapshot({ revision: 3, services: Array(500_000).fill(7) }))
     const response = await put(app, hugeArray)
@@ -113,9 +142,13 @@ describe('push fuzzing (seeded)', () => {
     expect(body.length).toBeGreaterThan(14 * 1024 * 1024)
     expect(body.length).toBeLessThan(16 * 1024 * 1024)
     expect((await put(app, body)).status).toBe(200)
-    const found = (await (await app.request(`/resolve?name=${services[99_999]!.name}.ns-499.svc.cluster.local`)).json()) as { Answer: unknown[] }
+    const found = (await (
+      await app.request(`/resolve?name=${services[99_999]!.name}.ns-499.svc.cluster.local`)
+    ).json()) as { Answer: unknown[] }
     expect(found.Answer).toHaveLength(1)
-    const over = JSON.stringify(bookinfoSnapshot({ revision: 2, services: [...services, ...services.slice(0, 10_000)] }))
+    const over = JSON.stringify(
+      bookinfoSnapshot({ revision: 2, services: [...services, ...services.slice(0, 10_000)] })
+    )
     expect(over.length).toBeGreaterThan(16 * 1024 * 1024)
     expect((await put(app, over)).status).toBe(413)
   })

@@ -7,9 +7,34 @@ import * as packet from 'dns-packet'
 import { wireQuery } from './dns.ts'
 import { int, pick } from './random.ts'
 
-const NAMES = ['reviews.bookinfo.svc.cluster.local', '_http._tcp.productpage.bookinfo.svc.cluster.local', 'mongodb-0.mongodb.bookinfo.svc.cluster.local',
-  '7.12.96.10.in-addr.arpa', 'x.wiki.example.com', 'legacy.bookinfo.svc.cluster.local', 'cluster.local', 'example.org', 'reviews', 'a.b.c.d.e.f']
-const TYPES = ['A', 'AAAA', 'SRV', 'PTR', 'TXT', 'SOA', 'NS', 'CNAME', 'ANY', 'MX', 'HTTPS', 'AXFR', 'UNKNOWN_65280', 'OPT']
+const NAMES = [
+  'reviews.bookinfo.svc.cluster.local',
+  '_http._tcp.productpage.bookinfo.svc.cluster.local',
+  'mongodb-0.mongodb.bookinfo.svc.cluster.local',
+  '7.12.96.10.in-addr.arpa',
+  'x.wiki.example.com',
+  'legacy.bookinfo.svc.cluster.local',
+  'cluster.local',
+  'example.org',
+  'reviews',
+  'a.b.c.d.e.f',
+]
+const TYPES = [
+  'A',
+  'AAAA',
+  'SRV',
+  'PTR',
+  'TXT',
+  'SOA',
+  'NS',
+  'CNAME',
+  'ANY',
+  'MX',
+  'HTTPS',
+  'AXFR',
+  'UNKNOWN_65280',
+  'OPT',
+]
 
 export function seedQuery(random: () => number): Uint8Array {
   return wireQuery(pick(random, NAMES), pick(random, TYPES), {
@@ -43,13 +68,17 @@ export function mutate(random: () => number, input: Uint8Array): Uint8Array {
         }
         break
       case 4: // label length bytes that overrun, or exceed 63
-        if (bytes.length > 12) bytes[12 + int(random, Math.min(20, bytes.length - 12))] = pick(random, [63, 64, 127, 191, 255])
+        if (bytes.length > 12)
+          bytes[12 + int(random, Math.min(20, bytes.length - 12))] = pick(random, [63, 64, 127, 191, 255])
         break
       case 5: // trailing garbage or a second record
         bytes = Buffer.concat([bytes, Buffer.from(Array.from({ length: int(random, 40) }, () => int(random, 256)))])
         break
       case 6: // an OPT with a bad option length
-        bytes = Buffer.concat([withArcount(bytes, 1), Buffer.from([0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 200, 1, 2, 3, 4])])
+        bytes = Buffer.concat([
+          withArcount(bytes, 1),
+          Buffer.from([0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 8, 0, 12, 0, 200, 1, 2, 3, 4]),
+        ])
         break
       case 7: // a name at the 255-octet limit
         bytes = wireLongName(random)
@@ -87,7 +116,6 @@ export function questionOf(bytes: Uint8Array): Uint8Array | undefined {
   return at + 5 <= bytes.length ? bytes.subarray(12, at + 5) : undefined
 }
 
-
 /** A fuzz input: a valid query one time in ten, a mutated one otherwise. */
 export function fuzzInput(random: () => number): Uint8Array {
   return random() < 0.9 ? mutate(random, seedQuery(random)) : seedQuery(random)
@@ -104,6 +132,7 @@ export function replyProblem(query: Uint8Array, bytes: Uint8Array): string | und
   if (message.type !== 'response') return 'reply is not a response'
   if (message.id !== ((query[0]! << 8) | query[1]!)) return `reply id ${message.id} differs from the query's`
   const answered = questionOf(bytes)
-  if (answered !== undefined && !Buffer.from(answered).equals(Buffer.from(questionOf(query) ?? []))) return 'reply question differs'
+  if (answered !== undefined && !Buffer.from(answered).equals(Buffer.from(questionOf(query) ?? [])))
+    return 'reply question differs'
   return undefined
 }

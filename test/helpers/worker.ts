@@ -18,13 +18,18 @@ export function push(doc: SnapshotDoc, options: { cluster?: string; token?: stri
 export async function clear(): Promise<void> {
   const list = (await (await SELF.fetch(`${BASE}/v1/snapshots`)).json()) as Array<{ cluster: string }>
   for (const { cluster } of list) {
-    await SELF.fetch(`${BASE}/v1/snapshots/${cluster}`, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
+    await SELF.fetch(`${BASE}/v1/snapshots/${cluster}`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })
   }
 }
 
 /** Sends a wire query with GET and returns the HTTP response and its decoded message. */
 export async function queryGet(name: string, type: string, options: QueryOptions & { path?: string } = {}) {
-  const response = await SELF.fetch(`${BASE}${options.path ?? '/dns-query'}?dns=${base64url(wireQuery(name, type, options))}`)
+  const response = await SELF.fetch(
+    `${BASE}${options.path ?? '/dns-query'}?dns=${base64url(wireQuery(name, type, options))}`
+  )
   const bytes = new Uint8Array(await response.arrayBuffer())
   return { response, bytes, message: decode(bytes) }
 }

@@ -27,7 +27,11 @@ async function sendWire(bytes: Uint8Array) {
 
 function optOf(message: ReturnType<typeof decode>) {
   return (message.additionals ?? []).find((rr) => rr.type === 'OPT') as
-    | { extendedRcode: number; ednsVersion: number; options: Array<{ code: number; data?: Uint8Array; length?: number }> }
+    | {
+        extendedRcode: number
+        ednsVersion: number
+        options: Array<{ code: number; data?: Uint8Array; length?: number }>
+      }
     | undefined
 }
 
@@ -42,7 +46,7 @@ describe('before any snapshot is held', () => {
     expect(response.headers.get('cache-control')).toBe('no-store')
     const ede = optOf(message)!.options.find((o) => o.code === 15)!
     expect(ede).toBeDefined()
-    expect(((ede.data![0]! << 8) | ede.data![1]!)).toBe(14) // Not Ready
+    expect((ede.data![0]! << 8) | ede.data![1]!).toBe(14) // Not Ready
     expect(new TextDecoder().decode(ede.data!.subarray(2))).toMatch(/no registry snapshot/)
   })
 
@@ -83,7 +87,9 @@ describe('with the bookinfo snapshot', () => {
     const padded = encoded + '='.repeat((4 - (encoded.length % 4)) % 4)
     const response = await SELF.fetch(`${BASE}/dns-query?dns=${padded}`)
     expect(response.status).toBe(200)
-    expect(zoneLines(decode(await response.arrayBuffer()).answers)).toEqual(['details.bookinfo.svc.cluster.local. 30 IN A 10.96.0.21'])
+    expect(zoneLines(decode(await response.arrayBuffer()).answers)).toEqual([
+      'details.bookinfo.svc.cluster.local. 30 IN A 10.96.0.21',
+    ])
   })
 
   it('nxdomain: an unknown service, with the SOA and a negative max-age (R9, R10, RFC 2308)', async () => {
@@ -156,7 +162,9 @@ describe('with the bookinfo snapshot', () => {
   })
 
   it('refused: a class other than IN, and zone transfers (R11.2)', async () => {
-    expect(rcodeOf((await queryGet('reviews.bookinfo.svc.cluster.local', 'A', { qclass: 'CH' })).message)).toBe('REFUSED')
+    expect(rcodeOf((await queryGet('reviews.bookinfo.svc.cluster.local', 'A', { qclass: 'CH' })).message)).toBe(
+      'REFUSED'
+    )
     expect(rcodeOf((await queryGet('cluster.local', 'AXFR')).message)).toBe('REFUSED')
     expect(rcodeOf((await queryGet('cluster.local', 'IXFR')).message)).toBe('REFUSED')
   })

@@ -21,7 +21,7 @@ describe('wire fast path', () => {
     for (const [name, type, path] of cases) {
       for (const options of [{ id: 1 }, { id: 2, padding: true }, { id: 3 }]) {
         const url = `${path}?dns=${base64url(wireQuery(name, type, options))}`
-        const fast = (await fastPath(url, "192.0.2.1"))!
+        const fast = (await fastPath(url, '192.0.2.1'))!
         const slow = await app.request(url)
         expect(Buffer.from(fast.body)).toEqual(Buffer.from(await slow.arrayBuffer()))
         expect(fast.cacheControl).toBe(slow.headers.get('cache-control'))
@@ -32,7 +32,15 @@ describe('wire fast path', () => {
   it('leaves errors, other forms and closed or unknown views to the app', () => {
     const dns = base64url(wireQuery('reviews', 'A'))
     const open = localApp({ MESHDOH_VIEWS: views }).fastPath
-    for (const path of ['/dns-query', `/dns-query?dns=${dns}&x=1`, '/dns-query?dns=AAAA', '/dns-query?dns=***', `/v/guess/dns-query?dns=${dns}`, `/resolve?name=a`, `/dns-query?name=a`]) {
+    for (const path of [
+      '/dns-query',
+      `/dns-query?dns=${dns}&x=1`,
+      '/dns-query?dns=AAAA',
+      '/dns-query?dns=***',
+      `/v/guess/dns-query?dns=${dns}`,
+      `/resolve?name=a`,
+      `/dns-query?name=a`,
+    ]) {
       expect(open(path, undefined), path).toBeUndefined()
     }
     const closed = localApp({ MESHDOH_ANONYMOUS: 'false', MESHDOH_VIEWS: views }).fastPath
@@ -41,7 +49,10 @@ describe('wire fast path', () => {
   })
 
   it('leaves a rate-limited client to the app, which answers 429', async () => {
-    const { app, fastPath } = localApp({}, { rateLimiter: tokenBucketLimiter(1, 1, () => 0), clientAddress: () => '192.0.2.9' })
+    const { app, fastPath } = localApp(
+      {},
+      { rateLimiter: tokenBucketLimiter(1, 1, () => 0), clientAddress: () => '192.0.2.9' }
+    )
     const url = `/dns-query?dns=${base64url(wireQuery('a.example', 'A'))}`
     expect(fastPath(url, '192.0.2.9')).toBeDefined()
     expect(fastPath(url, '192.0.2.9')).toBeUndefined()

@@ -69,9 +69,17 @@ describe('PUT /v1/snapshots/{cluster}', () => {
       [bookinfoSnapshot({ cluster: 'west-1' }), 'cluster', /differs from the URL/],
       [bookinfoSnapshot({ revision: 0, ttl: 1e6 }), 'revision', /./],
       [bookinfoSnapshot({ revision: 2, generatedAt: 'yesterday' }), 'generatedAt', /RFC 3339/],
-      [withService(bookinfoSnapshot({ revision: 2 }), 2, { clusterIPs: ['10.96.12.99', '10.96.300.1'] }), 'services[2].clusterIPs[1]', /IP/],
+      [
+        withService(bookinfoSnapshot({ revision: 2 }), 2, { clusterIPs: ['10.96.12.99', '10.96.300.1'] }),
+        'services[2].clusterIPs[1]',
+        /IP/,
+      ],
       [withService(bookinfoSnapshot({ revision: 2 }), 4, { name: 'Bad_Name' }), 'services[4].name', /DNS label/],
-      [withService(bookinfoSnapshot({ revision: 2 }), 0, { ports: [{ name: 'http', port: 70000 }] }), 'services[0].ports[0].port', /./],
+      [
+        withService(bookinfoSnapshot({ revision: 2 }), 0, { ports: [{ name: 'http', port: 70000 }] }),
+        'services[0].ports[0].port',
+        /./,
+      ],
       [bookinfoSnapshot({ revision: 2, services: 'none' }), 'services', /./],
     ]
     for (const [doc, path, error] of cases) {
@@ -104,7 +112,9 @@ describe('PUT /v1/snapshots/{cluster}', () => {
   })
 
   it('accepts a gzip body, and rejects a corrupt one', async () => {
-    const body = await gzip(JSON.stringify(withService(bookinfoSnapshot({ revision: 7 }), 2, { clusterIPs: ['10.96.12.77'] })))
+    const body = await gzip(
+      JSON.stringify(withService(bookinfoSnapshot({ revision: 7 }), 2, { clusterIPs: ['10.96.12.77'] }))
+    )
     const response = await putRaw(body, { 'Content-Encoding': 'gzip' })
     expect(response.status).toBe(200)
     expect(await reviewsAnswer()).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.77'])
@@ -115,10 +125,16 @@ describe('PUT /v1/snapshots/{cluster}', () => {
   it('DELETE removes a cluster; its names are gone and the default domain is SERVFAIL again', async () => {
     const unauthorized = await SELF.fetch(`${BASE}/v1/snapshots/east-1`, { method: 'DELETE' })
     expect(unauthorized.status).toBe(401)
-    const response = await SELF.fetch(`${BASE}/v1/snapshots/east-1`, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
+    const response = await SELF.fetch(`${BASE}/v1/snapshots/east-1`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })
     expect(response.status).toBe(200)
     expect(rcodeOf((await queryGet('reviews.bookinfo.svc.cluster.local', 'A')).message)).toBe('SERVFAIL')
-    const again = await SELF.fetch(`${BASE}/v1/snapshots/east-1`, { method: 'DELETE', headers: { Authorization: `Bearer ${TOKEN}` } })
+    const again = await SELF.fetch(`${BASE}/v1/snapshots/east-1`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })
     expect(again.status).toBe(404)
   })
 })

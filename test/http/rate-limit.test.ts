@@ -5,10 +5,13 @@ import { localApp } from '../helpers/app.ts'
 describe('rate limiting per client address', () => {
   it('429 with Retry-After past the burst, per address; refills over time', async () => {
     let now = 0
-    const { app } = localApp({}, {
-      rateLimiter: tokenBucketLimiter(2, 3, () => now),
-      clientAddress: (c) => c.req.header('x-test-client'),
-    })
+    const { app } = localApp(
+      {},
+      {
+        rateLimiter: tokenBucketLimiter(2, 3, () => now),
+        clientAddress: (c) => c.req.header('x-test-client'),
+      }
+    )
     const ask = (client: string) => app.request('/resolve?name=example.org', { headers: { 'x-test-client': client } })
     for (let i = 0; i < 3; i++) expect((await ask('192.0.2.1')).status).toBe(200)
     const limited = await ask('192.0.2.1')

@@ -15,6 +15,8 @@ describe('push then resolve', () => {
     expect(rcodeOf(message)).toBe('NOERROR')
     expect(zoneLines(message.answers)).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.7'])
     const json = await resolveJson('reviews.bookinfo.svc.cluster.local', 'AAAA')
-    expect(json.body.Answer).toEqual([{ name: 'reviews.bookinfo.svc.cluster.local.', type: 28, TTL: 30, data: 'fd00:10:96::c07' }])
+    expect(json.body.Answer).toEqual([
+      { name: 'reviews.bookinfo.svc.cluster.local.', type: 28, TTL: 30, data: 'fd00:10:96::c07' },
+    ])
   })
 })

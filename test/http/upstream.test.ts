@@ -14,7 +14,12 @@ const corp = {
   clusterDomain: 'corp.internal',
   ttl: 120,
   serviceEntries: [
-    { name: 'legacy', namespace: 'corp', hosts: ['legacy.corp.example.com', 'www.example.org'], addresses: ['192.0.2.10'] },
+    {
+      name: 'legacy',
+      namespace: 'corp',
+      hosts: ['legacy.corp.example.com', 'www.example.org'],
+      addresses: ['192.0.2.10'],
+    },
   ],
 }
 
@@ -77,7 +82,9 @@ describe('with an upstream', () => {
     expect(rcodeOf((await ask('www.example.org', 'A')).message)).toBe('SERVFAIL')
     const chased = await ask('legacy.bookinfo.svc.cluster.local', 'A')
     expect(rcodeOf(chased.message)).toBe('NOERROR')
-    expect(zoneLines(chased.message.answers)).toEqual(['legacy.bookinfo.svc.cluster.local. 30 IN CNAME legacy.corp.example.com.'])
+    expect(zoneLines(chased.message.answers)).toEqual([
+      'legacy.bookinfo.svc.cluster.local. 30 IN CNAME legacy.corp.example.com.',
+    ])
   })
 })
 
@@ -85,7 +92,9 @@ describe('without an upstream', () => {
   it('refuses names it does not own and answers a CNAME alone (R2.5, R5.2)', async () => {
     const resolver = localApp()
     expect((await resolver.push(bookinfoSnapshot())).status).toBe(200)
-    const refused = decode(await (await resolver.app.request(`/dns-query?dns=${base64url(wireQuery('www.example.org', 'A'))}`)).arrayBuffer())
+    const refused = decode(
+      await (await resolver.app.request(`/dns-query?dns=${base64url(wireQuery('www.example.org', 'A'))}`)).arrayBuffer()
+    )
     expect(rcodeOf(refused)).toBe('REFUSED')
   })
 })

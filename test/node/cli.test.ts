@@ -30,10 +30,13 @@ let logs = ''
 function servedSerial(): Promise<string> {
   const { port } = new URL(url)
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port: Number(port), servername: 'localhost', ca, ALPNProtocols: ['h2'] }, () => {
-      resolve(socket.getPeerCertificate().serialNumber)
-      socket.end()
-    })
+    const socket = tls.connect(
+      { host: '127.0.0.1', port: Number(port), servername: 'localhost', ca, ALPNProtocols: ['h2'] },
+      () => {
+        resolve(socket.getPeerCertificate().serialNumber)
+        socket.end()
+      }
+    )
     socket.on('error', reject)
   })
 }
@@ -43,15 +46,18 @@ beforeAll(async () => {
   pki = await makePki(dir)
   ca = readFileSync(pki.ca)
   const config = join(dir, 'meshdoh.json')
-  writeFileSync(config, JSON.stringify({
-    MESHDOH_LISTEN: '127.0.0.1:0',
-    MESHDOH_TLS_CERT: pki.cert,
-    MESHDOH_TLS_KEY: pki.key,
-    MESHDOH_DATA_DIR: join(dir, 'data'),
-    MESHDOH_VIEWS: views,
-    MESHDOH_ANONYMOUS: true,
-    MESHDOH_PUSH_TOKENS: 'file-token',
-  }))
+  writeFileSync(
+    config,
+    JSON.stringify({
+      MESHDOH_LISTEN: '127.0.0.1:0',
+      MESHDOH_TLS_CERT: pki.cert,
+      MESHDOH_TLS_KEY: pki.key,
+      MESHDOH_DATA_DIR: join(dir, 'data'),
+      MESHDOH_VIEWS: views,
+      MESHDOH_ANONYMOUS: true,
+      MESHDOH_PUSH_TOKENS: 'file-token',
+    })
+  )
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MESHDOH_')))
   const [node, args] = binArgs('--config', config)
   child = start(node, args, { ...env, MESHDOH_PUSH_TOKENS: 'env-token' })
@@ -79,7 +85,9 @@ describe('meshdoh bin', () => {
     expect((await push('file-token')).status).toBe(401)
     expect((await push('env-token')).status).toBe(200)
     const viewed = await send(`${url}/v/vm-bookinfo-search/resolve?name=reviews&type=A`, { ca })
-    expect(JSON.parse(viewed.body.toString()).Answer).toEqual([{ name: 'reviews.', type: 1, TTL: 30, data: '10.96.12.7' }])
+    expect(JSON.parse(viewed.body.toString()).Answer).toEqual([
+      { name: 'reviews.', type: 1, TTL: 30, data: '10.96.12.7' },
+    ])
   })
 
   it('SIGHUP: new connections get the new certificate; a bad pair keeps the old one serving', async () => {
@@ -99,7 +107,10 @@ describe('meshdoh bin', () => {
 
   it('logs: JSON lines, and no line per query at the default level', async () => {
     await send(`${url}/dns-query?dns=${base64url(wireQuery('reviews.bookinfo.svc.cluster.local', 'A'))}`, { ca })
-    const lines = logs.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string })
+    const lines = logs
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; level: string })
     expect(lines.map((l) => l.msg)).toContain('snapshot push')
     expect(lines.some((l) => l.msg === 'query')).toBe(false)
     expect(logs).not.toContain('vm-bookinfo')
@@ -112,8 +123,16 @@ describe('meshdoh bin', () => {
     // An HTTP/1.1 POST held in flight: `Expect: 100-continue` makes the server say when the
     // request has reached the app (Node answers 100 just before dispatching it); the body follows later.
     const { port } = new URL(url)
-    const request = https.request({ host: '127.0.0.1', port, servername: 'localhost', path: '/dns-query', method: 'POST', ca, agent: false,
-      headers: { 'Content-Type': 'application/dns-message', 'Content-Length': query.length, Expect: '100-continue' } })
+    const request = https.request({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      path: '/dns-query',
+      method: 'POST',
+      ca,
+      agent: false,
+      headers: { 'Content-Type': 'application/dns-message', 'Content-Length': query.length, Expect: '100-continue' },
+    })
     const response = new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
       request.on('response', (res) => {
         const chunks: Buffer[] = []
@@ -135,7 +154,10 @@ describe('meshdoh bin', () => {
     const answered = await response
     expect(answered.status).toBe(200)
     const message = decode(answered.body)
-    expect({ rcode: rcodeOf(message), answer: zoneLines(message.answers) }).toEqual({ rcode: A!.rcode, answer: A!.answer })
+    expect({ rcode: rcodeOf(message), answer: zoneLines(message.answers) }).toEqual({
+      rcode: A!.rcode,
+      answer: A!.answer,
+    })
     expect(await exited).toBe(0)
     expect(logs).toContain('"msg":"stopped"')
   })

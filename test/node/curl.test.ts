@@ -27,7 +27,9 @@ function site(host: string): Promise<number> {
   const server = http.createServer((req, res) => res.end(`${req.socket.localAddress} ${req.headers.host}\n`))
   sites.push(server)
   return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(new Error(`cannot listen on ${host} (is loopback ${host} configured?): ${error.message}`)))
+    server.once('error', (error) =>
+      reject(new Error(`cannot listen on ${host} (is loopback ${host} configured?): ${error.message}`))
+    )
     server.listen(0, host, () => resolve((server.address() as AddressInfo).port))
   })
 }
@@ -50,7 +52,8 @@ afterAll(async () => {
 const curlBase = () => ['-sS', '--max-time', '10', '--cacert', meshdoh.pki!.ca]
 const dohUrl = () => `https://localhost:${meshdoh.port}/dns-query`
 
-const nxdomains = () => metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { rcode: 'NXDOMAIN', view: 'anonymous' })
+const nxdomains = () =>
+  metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { rcode: 'NXDOMAIN', view: 'anonymous' })
 
 describe('curl --doh-url resolves mesh names through meshdoh, then connects', () => {
   it('success: A — the connection reaches the ClusterIP meshdoh answered (127.0.0.7)', async () => {
@@ -73,7 +76,13 @@ describe('curl --doh-url resolves mesh names through meshdoh, then connects', ()
 
   it('not found: NXDOMAIN — curl cannot resolve the name (exit 6) and never connects', async () => {
     const before = await nxdomains()
-    const result = await run('curl', [...curlBase(), '-v', '--doh-url', dohUrl(), `http://nosuch.interop.svc.cluster.local:${ports.v4}/`])
+    const result = await run('curl', [
+      ...curlBase(),
+      '-v',
+      '--doh-url',
+      dohUrl(),
+      `http://nosuch.interop.svc.cluster.local:${ports.v4}/`,
+    ])
     expect(result.code).toBe(6)
     expect(result.stderr).toMatch(/resolve host/i)
     // curl asked A and AAAA; meshdoh answered both NXDOMAIN (not SERVFAIL, not REFUSED).
@@ -95,10 +104,24 @@ describe.each([
       writeFileSync(`${out}.q`, query)
       request = ['--data-binary', `@${out}.q`, '-H', 'Content-Type: application/dns-message', dohUrl()]
     }
-    const result = await run('curl', [...curlBase(), ...args, '-H', 'Accept: application/dns-message', '-o', out, '-w', '%{http_version} %{http_code} %{content_type}', ...request])
+    const result = await run('curl', [
+      ...curlBase(),
+      ...args,
+      '-H',
+      'Accept: application/dns-message',
+      '-o',
+      out,
+      '-w',
+      '%{http_version} %{http_code} %{content_type}',
+      ...request,
+    ])
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toBe(`${version} 200 application/dns-message`)
     const message = decode(readFileSync(out))
-    expect({ rcode: rcodeOf(message), answer: zoneLines(message.answers), authority: zoneLines(message.authorities) }).toEqual({ rcode, answer, authority })
+    expect({
+      rcode: rcodeOf(message),
+      answer: zoneLines(message.answers),
+      authority: zoneLines(message.authorities),
+    }).toEqual({ rcode, answer, authority })
   })
 })

@@ -52,7 +52,18 @@ describe('dig through a view URL', () => {
   })
 
   it('fails: a certificate for another name is refused by dig, not silently accepted', async () => {
-    const args = ['@127.0.0.1', '-p', String(tls.port), '+https', `+tls-ca=${tls.pki!.ca}`, '+tls-hostname=not-this-server.example', '+tries=1', '+timeout=5', 'reviews.bookinfo.svc.cluster.local', 'A']
+    const args = [
+      '@127.0.0.1',
+      '-p',
+      String(tls.port),
+      '+https',
+      `+tls-ca=${tls.pki!.ca}`,
+      '+tls-hostname=not-this-server.example',
+      '+tries=1',
+      '+timeout=5',
+      'reviews.bookinfo.svc.cluster.local',
+      'A',
+    ]
     const result = await run('dig', args)
     expect(result.stdout).toMatch(/certificate verification .* failed: hostname mismatch/)
     expect(result.stdout).not.toMatch(/ANSWER SECTION/)

@@ -50,7 +50,8 @@ beforeAll(async () => {
   requireTool('dnsdist', 'dnsdist')
   requireTool('dig', 'bind9-dnsutils')
   const version = await run('dnsdist', ['--version'])
-  if (!version.stdout.includes('outgoing-dns-over-https')) throw new Error(`this dnsdist has no outgoing DoH:\n${version.stdout}`)
+  if (!version.stdout.includes('outgoing-dns-over-https'))
+    throw new Error(`this dnsdist has no outgoing DoH:\n${version.stdout}`)
   meshdoh = await startWithSnapshots({ tls: true })
   port = await freePort()
   const file = join(tempDir(), 'dnsdist.conf')
@@ -80,14 +81,20 @@ describe.each([
 ])('dig through dnsdist over $title', ({ args }) => {
   it.each(CASES)('$title: $name $type', async ({ name, type, rcode, answer, authority }) => {
     const got = await dig([...args, name, type])
-    expect({ rcode: got.rcode, answer: got.answer, authority: got.authority }, got.stdout).toEqual({ rcode, answer, authority })
+    expect({ rcode: got.rcode, answer: got.answer, authority: got.authority }, got.stdout).toEqual({
+      rcode,
+      answer,
+      authority,
+    })
   })
 })
 
 describe('dnsdist routing', () => {
   it('mesh names reach meshdoh on the VM view URL, and so do the health checks (SOA, every second)', async () => {
     const view = viewLabel(VIEW)
-    expect(await metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { view, type: 'PTR', rcode: 'NOERROR' })).toBeGreaterThanOrEqual(2)
+    expect(
+      await metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { view, type: 'PTR', rcode: 'NOERROR' })
+    ).toBeGreaterThanOrEqual(2)
     const soa = () => metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { view, type: 'SOA', rcode: 'NOERROR' })
     for (let i = 0; i < 30 && (await soa()) === 0; i++) await new Promise((r) => setTimeout(r, 100))
     expect(await soa()).toBeGreaterThan(0)

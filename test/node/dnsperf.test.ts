@@ -36,8 +36,30 @@ const NXDOMAINS = RUNS * CASES.filter((c) => c.rcode === 'NXDOMAIN').length
 describe('dnsperf -m doh', () => {
   it.each(['POST', 'GET'])('success: %s — every query answered, none lost', async (method) => {
     const before = await metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { view: 'anonymous' })
-    const args = ['-m', 'doh', '-s', '127.0.0.1', '-p', String(meshdoh.port), '-d', queries, '-n', String(RUNS), '-l', '10',
-      '-c', '1', '-q', '1', '-t', '5', '-O', `doh-uri=https://localhost:${meshdoh.port}/dns-query`, '-O', `doh-method=${method}`]
+    const args = [
+      '-m',
+      'doh',
+      '-s',
+      '127.0.0.1',
+      '-p',
+      String(meshdoh.port),
+      '-d',
+      queries,
+      '-n',
+      String(RUNS),
+      '-l',
+      '10',
+      '-c',
+      '1',
+      '-q',
+      '1',
+      '-t',
+      '5',
+      '-O',
+      `doh-uri=https://localhost:${meshdoh.port}/dns-query`,
+      '-O',
+      `doh-method=${method}`,
+    ]
     const result = await run('dnsperf', args, { timeoutMs: 20_000 })
     const report = `${result.stdout}\n${result.stderr}`
     expect(result.code, report).toBe(0)
@@ -46,7 +68,9 @@ describe('dnsperf -m doh', () => {
     expect(report).toMatch(new RegExp(`Queries completed:\\s+${TOTAL} \\(100\\.00%\\)`))
     expect(report).toMatch(/Queries lost:\s+0 \(0\.00%\)/)
     const share = (n: number) => `${((100 * n) / TOTAL).toFixed(2)}%`
-    expect(report).toContain(`Response codes:       NOERROR ${TOTAL - NXDOMAINS} (${share(TOTAL - NXDOMAINS)}), NXDOMAIN ${NXDOMAINS} (${share(NXDOMAINS)})\n`)
+    expect(report).toContain(
+      `Response codes:       NOERROR ${TOTAL - NXDOMAINS} (${share(TOTAL - NXDOMAINS)}), NXDOMAIN ${NXDOMAINS} (${share(NXDOMAINS)})\n`
+    )
     expect(report).toMatch(new RegExp(`HTTP/2 return codes:\\s+200: ${TOTAL}\\n`))
     expect(await metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { view: 'anonymous' })).toBe(before + TOTAL)
   })

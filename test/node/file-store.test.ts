@@ -72,4 +72,3 @@ describe('FileStore on disk', () => {
     expect(await store.list()).toEqual([])
   })
 })
-

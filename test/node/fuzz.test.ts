@@ -42,10 +42,15 @@ describe('DoH fuzzing over HTTP/2 (seeded)', () => {
         const reply =
           i % 2 === 0
             ? await h2Request(session, `/dns-query?dns=${base64url(query)}`)
-            : await h2Request(session, '/dns-query', { method: 'POST', body: query, headers: { 'content-type': 'application/dns-message' } })
+            : await h2Request(session, '/dns-query', {
+                method: 'POST',
+                body: query,
+                headers: { 'content-type': 'application/dns-message' },
+              })
         const context = `input ${i}: ${Buffer.from(query).toString('hex')}`
         if (reply.status !== 200) {
-          if (![400, 413].includes(reply.status) || (query.length >= 12 && query.length <= 65535)) failures.push(`${context} → ${reply.status}`)
+          if (![400, 413].includes(reply.status) || (query.length >= 12 && query.length <= 65535))
+            failures.push(`${context} → ${reply.status}`)
           continue
         }
         const problem = replyProblem(query, new Uint8Array(reply.body))

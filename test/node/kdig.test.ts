@@ -22,7 +22,18 @@ afterAll(async () => {
 })
 
 async function kdig(mode: string[], name: string, type: string) {
-  const args = ['@127.0.0.1', '-p', String(tls.port), ...mode, `+tls-ca=${tls.pki!.ca}`, '+tls-hostname=localhost', '+retry=0', '+timeout=5', name, type]
+  const args = [
+    '@127.0.0.1',
+    '-p',
+    String(tls.port),
+    ...mode,
+    `+tls-ca=${tls.pki!.ca}`,
+    '+tls-hostname=localhost',
+    '+retry=0',
+    '+timeout=5',
+    name,
+    type,
+  ]
   const result = await run('kdig', args)
   expect(result.code, `kdig ${args.join(' ')}\n${result.stdout}${result.stderr}`).toBe(0)
   return { ...readPresentation(result.stdout), stdout: result.stdout }

@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadNodeConfig, parseArgs, parseListen, parseNodeConfig, readConfigFile } from '../../src/runtime/node-config.ts'
+import {
+  loadNodeConfig,
+  parseArgs,
+  parseListen,
+  parseNodeConfig,
+  readConfigFile,
+} from '../../src/runtime/node-config.ts'
 import { SettingsError } from '../../src/runtime/settings.ts'
 import { removeTempDirs, tempDir } from './support/temp.ts'
 
@@ -15,13 +21,21 @@ describe('MESHDOH_LISTEN', () => {
     ['localhost:0', { host: 'localhost', port: 0 }],
   ])('success: %s', (text, expected) => expect(parseListen(text)).toEqual(expected))
 
-  it.each(['8053', '::1:443', 'host:99999', 'host:'])('fails: %s', (text) => expect(() => parseListen(text)).toThrow(SettingsError))
+  it.each(['8053', '::1:443', 'host:99999', 'host:'])('fails: %s', (text) =>
+    expect(() => parseListen(text)).toThrow(SettingsError)
+  )
 })
 
 describe('Node configuration', () => {
   it('defaults: loopback 8053, ./data, cleartext, info logs, 10 s drain', () => {
     const config = parseNodeConfig({})
-    expect(config).toMatchObject({ listen: { host: '127.0.0.1', port: 8053 }, dataDir: './data', tls: undefined, logLevel: 'info', drainMs: 10_000 })
+    expect(config).toMatchObject({
+      listen: { host: '127.0.0.1', port: 8053 },
+      dataDir: './data',
+      tls: undefined,
+      logLevel: 'info',
+      drainMs: 10_000,
+    })
     expect(config.settings.anonymous).toBe(true)
   })
 
@@ -33,8 +47,20 @@ describe('Node configuration', () => {
 
   it('config file: JSON values become the text the environment would hold; the environment wins', () => {
     const file = join(tempDir(), 'meshdoh.json')
-    writeFileSync(file, JSON.stringify({ MESHDOH_VIEWS: { 'vm-a': { namespace: 'bookinfo' } }, MESHDOH_ANONYMOUS: false, MESHDOH_DATA_DIR: '/var/lib/meshdoh', MESHDOH_UPSTREAM: null }))
-    expect(readConfigFile(file)).toEqual({ MESHDOH_VIEWS: '{"vm-a":{"namespace":"bookinfo"}}', MESHDOH_ANONYMOUS: 'false', MESHDOH_DATA_DIR: '/var/lib/meshdoh' })
+    writeFileSync(
+      file,
+      JSON.stringify({
+        MESHDOH_VIEWS: { 'vm-a': { namespace: 'bookinfo' } },
+        MESHDOH_ANONYMOUS: false,
+        MESHDOH_DATA_DIR: '/var/lib/meshdoh',
+        MESHDOH_UPSTREAM: null,
+      })
+    )
+    expect(readConfigFile(file)).toEqual({
+      MESHDOH_VIEWS: '{"vm-a":{"namespace":"bookinfo"}}',
+      MESHDOH_ANONYMOUS: 'false',
+      MESHDOH_DATA_DIR: '/var/lib/meshdoh',
+    })
     const config = loadNodeConfig(['--config', file], { MESHDOH_DATA_DIR: '/srv/meshdoh', HOME: '/root' })
     expect(config).not.toBe('help')
     if (config === 'help') return

@@ -61,9 +61,11 @@ describe('MESHDOH_PROCESSES=3', () => {
 
   it('serves a push from every worker at once, and compares revisions in one place', async () => {
     expect((await push(1, '10.96.12.1')).status).toBe(200)
-    for (let i = 0; i < 12; i++) expect(await reviews()).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.1'])
+    for (let i = 0; i < 12; i++)
+      expect(await reviews()).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.1'])
     expect((await push(2, '10.96.12.2')).status).toBe(200)
-    for (let i = 0; i < 12; i++) expect(await reviews()).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.2'])
+    for (let i = 0; i < 12; i++)
+      expect(await reviews()).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.2'])
     const stale = await push(2, '10.96.12.3')
     expect(stale.status).toBe(409)
   })

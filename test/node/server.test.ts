@@ -63,7 +63,11 @@ describe('cleartext port: HTTP/1.1 and h2c side by side', () => {
   it('h2c with prior knowledge: POST and GET on one session', async () => {
     const session = await h2Connect(plain.url)
     try {
-      const post = await h2Request(session, '/dns-query', { method: 'POST', headers: { 'content-type': DNS }, body: wireQuery(AAAA.name, AAAA.type) })
+      const post = await h2Request(session, '/dns-query', {
+        method: 'POST',
+        headers: { 'content-type': DNS },
+        body: wireQuery(AAAA.name, AAAA.type),
+      })
       expect(post.status).toBe(200)
       expect(answerOf(post.body)).toEqual({ rcode: AAAA.rcode, answer: AAAA.answer })
       const get = await h2Request(session, `/dns-query?dns=${base64url(wireQuery(SRV.name, SRV.type))}`)
@@ -117,11 +121,18 @@ describe('TLS port: ALPN h2 and http/1.1', () => {
     const viewPath = `https://localhost:${tls.port}/v/vm-bookinfo/dns-query?dns=${base64url(wireQuery(A.name, A.type))}`
     expect((await send(viewPath, { ca })).status).toBe(200)
     const stale = await send(`https://localhost:${tls.port}/v1/snapshots/east-1`, {
-      method: 'PUT', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(bookinfoSnapshot({ ttl: 5 })), ca,
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(bookinfoSnapshot({ ttl: 5 })),
+      ca,
     })
     expect(stale.status).toBe(409)
-    const denied = await send(`https://localhost:${tls.port}/v1/snapshots/east-1`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}', ca })
+    const denied = await send(`https://localhost:${tls.port}/v1/snapshots/east-1`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+      ca,
+    })
     expect(denied.status).toBe(401)
 
     const scrape = await send(`https://localhost:${tls.port}/metrics`, { ca })
@@ -144,7 +155,12 @@ describe('logs', () => {
   it('debug level: one line per query, the view as its hash, never its id', async () => {
     const lines: string[] = []
     const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) })
-    const server = await startNodeServer({ settings: testSettings(), dataDir: join(tempDir(), 'data'), listen: { host: '127.0.0.1', port: 0 }, logger: pino({ level: 'debug' }, sink) })
+    const server = await startNodeServer({
+      settings: testSettings(),
+      dataDir: join(tempDir(), 'data'),
+      listen: { host: '127.0.0.1', port: 0 },
+      logger: pino({ level: 'debug' }, sink),
+    })
     try {
       await fetch(`${server.url}/v/vm-bookinfo/dns-query?dns=${base64url(wireQuery(A.name, A.type))}`)
       const queries = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'query')
@@ -165,7 +181,10 @@ describe('restart from the data directory', () => {
     const second = await track(startMeshdoh({ dataDir }))
     const response = await fetch(`${second.url}/dns-query?dns=${base64url(wireQuery(A.name, A.type))}`)
     expect(answerOf(new Uint8Array(await response.arrayBuffer()))).toEqual({ rcode: A.rcode, answer: A.answer })
-    const listed = (await (await fetch(`${second.url}/v1/snapshots`)).json()) as Array<{ cluster: string; revision: number }>
+    const listed = (await (await fetch(`${second.url}/v1/snapshots`)).json()) as Array<{
+      cluster: string
+      revision: number
+    }>
     expect(listed.map((s) => `${s.cluster}@${s.revision}`)).toEqual(['east-1@1', 'loop@1'])
     expect((await second.push(bookinfoSnapshot() as { cluster: string })).status).toBe(200)
     expect((await second.push(bookinfoSnapshot({ ttl: 5 }) as { cluster: string })).status).toBe(409)
@@ -178,7 +197,12 @@ describe('graceful close', () => {
     const meshdoh = await startWithSnapshots()
     const session = await h2Connect(meshdoh.url)
     // `expect: 100-continue`: the server says when the request has reached the app; the body follows later.
-    const stream = session.request({ ':method': 'POST', ':path': '/dns-query', 'content-type': DNS, expect: '100-continue' })
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': '/dns-query',
+      'content-type': DNS,
+      expect: '100-continue',
+    })
     const reply = h2Reply(stream)
     await new Promise((resolve) => stream.once('continue', resolve))
 
@@ -200,7 +224,9 @@ describe('graceful close', () => {
   it('idle keep-alive and h2 connections do not hold the close for the drain timeout', async () => {
     const meshdoh = await startWithSnapshots({})
     const agent = new http.Agent({ keepAlive: true })
-    await new Promise((resolve) => http.get(`${meshdoh.url}/healthz`, { agent }, (res) => res.resume().on('end', resolve)))
+    await new Promise((resolve) =>
+      http.get(`${meshdoh.url}/healthz`, { agent }, (res) => res.resume().on('end', resolve))
+    )
     const session = await h2Connect(meshdoh.url)
     await h2Request(session, '/healthz')
     const t0 = performance.now()

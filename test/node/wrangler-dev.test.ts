@@ -18,7 +18,17 @@ beforeAll(async () => {
   const port = await freePort()
   const wrangler = start(
     join('node_modules', '.bin', 'wrangler'),
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', join(tempDir(), 'state'), '--env-file', '.dev.vars.example'],
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      join(tempDir(), 'state'),
+      '--env-file',
+      '.dev.vars.example',
+    ],
     { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true' }
   )
   await waitForLine(wrangler, /Ready on http/, 60_000)
@@ -42,28 +52,67 @@ async function curlBytes(...args: string[]): Promise<packet.DecodedPacket> {
 
 describe('wrangler dev, as the README runs it', () => {
   it('accepts the example snapshot pushed with curl', async () => {
-    const body = await curl('-X', 'PUT', `${base}/v1/snapshots/east-1`, '-H', 'Authorization: Bearer dev-push-token',
-      '-H', 'Content-Type: application/json', '--data-binary', '@test/fixtures/bookinfo.snapshot.json')
+    const body = await curl(
+      '-X',
+      'PUT',
+      `${base}/v1/snapshots/east-1`,
+      '-H',
+      'Authorization: Bearer dev-push-token',
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      '@test/fixtures/bookinfo.snapshot.json'
+    )
     expect(JSON.parse(body)).toEqual({ cluster: 'east-1', revision: 1, names: 12 })
   })
 
   it('answers JSON with curl, anonymous and through a view', async () => {
     const json = JSON.parse(await curl(`${base}/resolve?name=reviews.bookinfo.svc.cluster.local&type=AAAA`))
-    expect(json.Answer).toEqual([{ name: 'reviews.bookinfo.svc.cluster.local.', type: 28, TTL: 30, data: 'fd00:10:96::c07' }])
-    const srv = JSON.parse(await curl('-H', 'Accept: application/dns-json', `${base}/dns-query?name=_http._tcp.productpage.bookinfo.svc.cluster.local&type=SRV`))
-    expect(srv.Answer).toEqual([{ name: '_http._tcp.productpage.bookinfo.svc.cluster.local.', type: 33, TTL: 30, data: '0 100 9080 productpage.bookinfo.svc.cluster.local.' }])
+    expect(json.Answer).toEqual([
+      { name: 'reviews.bookinfo.svc.cluster.local.', type: 28, TTL: 30, data: 'fd00:10:96::c07' },
+    ])
+    const srv = JSON.parse(
+      await curl(
+        '-H',
+        'Accept: application/dns-json',
+        `${base}/dns-query?name=_http._tcp.productpage.bookinfo.svc.cluster.local&type=SRV`
+      )
+    )
+    expect(srv.Answer).toEqual([
+      {
+        name: '_http._tcp.productpage.bookinfo.svc.cluster.local.',
+        type: 33,
+        TTL: 30,
+        data: '0 100 9080 productpage.bookinfo.svc.cluster.local.',
+      },
+    ])
     const viewed = JSON.parse(await curl(`${base}/v/dev-bookinfo/resolve?name=reviews`))
     expect(viewed.Answer).toEqual([{ name: 'reviews.', type: 1, TTL: 30, data: '10.96.12.7' }])
   })
 
   it('answers RFC 8484 wire GET and POST with curl', async () => {
-    const query = packet.encode({ type: 'query', id: 0, flags: packet.RECURSION_DESIRED, questions: [{ name: 'reviews.bookinfo.svc.cluster.local', type: 'A' }] })
+    const query = packet.encode({
+      type: 'query',
+      id: 0,
+      flags: packet.RECURSION_DESIRED,
+      questions: [{ name: 'reviews.bookinfo.svc.cluster.local', type: 'A' }],
+    })
     const get = await curlBytes(`${base}/dns-query?dns=${query.toString('base64url')}`)
-    expect(get.answers).toMatchObject([{ name: 'reviews.bookinfo.svc.cluster.local', type: 'A', ttl: 30, data: '10.96.12.7' }])
+    expect(get.answers).toMatchObject([
+      { name: 'reviews.bookinfo.svc.cluster.local', type: 'A', ttl: 30, data: '10.96.12.7' },
+    ])
     expect(get.flag_aa).toBe(true)
     const file = join(tempDir(), 'query.bin')
     writeFileSync(file, query)
-    const post = await curlBytes('-H', 'Content-Type: application/dns-message', '--data-binary', `@${file}`, `${base}/dns-query`)
-    expect(post.answers).toMatchObject([{ name: 'reviews.bookinfo.svc.cluster.local', type: 'A', ttl: 30, data: '10.96.12.7' }])
+    const post = await curlBytes(
+      '-H',
+      'Content-Type: application/dns-message',
+      '--data-binary',
+      `@${file}`,
+      `${base}/dns-query`
+    )
+    expect(post.answers).toMatchObject([
+      { name: 'reviews.bookinfo.svc.cluster.local', type: 'A', ttl: 30, data: '10.96.12.7' },
+    ])
   })
 })

@@ -13,18 +13,86 @@ function refused(name: string, rule: string, qname: string, view?: string): Case
 }
 
 export const aliasCases: Case[] = [
-  alias('success: single label in the view namespace', 'productpage', 'A', ['productpage. 30 IN A 10.96.0.20'], 'vm-bookinfo'),
-  alias('success: <name>.<ns>.', 'productpage.bookinfo', 'A', ['productpage.bookinfo. 30 IN A 10.96.0.20'], 'vm-bookinfo'),
-  alias('success: <name>.<ns>.svc.', 'productpage.bookinfo.svc', 'A', ['productpage.bookinfo.svc. 30 IN A 10.96.0.20'], 'vm-bookinfo'),
-  alias('success: mixed-case single label keeps its spelling', 'ProductPage', 'A', ['ProductPage. 30 IN A 10.96.0.20'], 'vm-bookinfo'),
-  alias('success: families split as for the FQDN', 'reviews', 'AAAA', ['reviews. 30 IN AAAA fd00:10:96::c07'], 'vm-bookinfo'),
-  alias('success: <name>.<ns>. from another namespace', 'productpage.bookinfo', 'A', ['productpage.bookinfo. 30 IN A 10.96.0.20'], 'vm-vm'),
-  alias('success: <name>.<ns>.svc. of another namespace', 'istiod.istio-system.svc', 'A', ['istiod.istio-system.svc. 30 IN A 10.96.0.50'], 'vm-bookinfo'),
-  alias('success: two-label form without a view namespace, exported to *', 'productpage.bookinfo', 'A', ['productpage.bookinfo. 30 IN A 10.96.0.20']),
-  alias('success: headless service by single label', 'mongodb', 'A', ['mongodb. 30 IN A 10.244.1.9', 'mongodb. 30 IN A 10.244.2.4'], 'vm-bookinfo'),
-  alias('success: endpoint hostname as <host>.<svc>.', 'mongodb-0.mongodb', 'A', ['mongodb-0.mongodb. 30 IN A 10.244.1.9'], 'vm-bookinfo'),
-  alias('success: endpoint hostname as <host>.<svc>.<ns>.', 'mongodb-1.mongodb.bookinfo', 'A', ['mongodb-1.mongodb.bookinfo. 30 IN A 10.244.2.4'], 'vm-vm'),
-  alias('success: endpoint hostname as <host>.<svc>.<ns>.svc.', 'mongodb-1.mongodb.bookinfo.svc', 'A', ['mongodb-1.mongodb.bookinfo.svc. 30 IN A 10.244.2.4'], 'vm-vm'),
+  alias(
+    'success: single label in the view namespace',
+    'productpage',
+    'A',
+    ['productpage. 30 IN A 10.96.0.20'],
+    'vm-bookinfo'
+  ),
+  alias(
+    'success: <name>.<ns>.',
+    'productpage.bookinfo',
+    'A',
+    ['productpage.bookinfo. 30 IN A 10.96.0.20'],
+    'vm-bookinfo'
+  ),
+  alias(
+    'success: <name>.<ns>.svc.',
+    'productpage.bookinfo.svc',
+    'A',
+    ['productpage.bookinfo.svc. 30 IN A 10.96.0.20'],
+    'vm-bookinfo'
+  ),
+  alias(
+    'success: mixed-case single label keeps its spelling',
+    'ProductPage',
+    'A',
+    ['ProductPage. 30 IN A 10.96.0.20'],
+    'vm-bookinfo'
+  ),
+  alias(
+    'success: families split as for the FQDN',
+    'reviews',
+    'AAAA',
+    ['reviews. 30 IN AAAA fd00:10:96::c07'],
+    'vm-bookinfo'
+  ),
+  alias(
+    'success: <name>.<ns>. from another namespace',
+    'productpage.bookinfo',
+    'A',
+    ['productpage.bookinfo. 30 IN A 10.96.0.20'],
+    'vm-vm'
+  ),
+  alias(
+    'success: <name>.<ns>.svc. of another namespace',
+    'istiod.istio-system.svc',
+    'A',
+    ['istiod.istio-system.svc. 30 IN A 10.96.0.50'],
+    'vm-bookinfo'
+  ),
+  alias('success: two-label form without a view namespace, exported to *', 'productpage.bookinfo', 'A', [
+    'productpage.bookinfo. 30 IN A 10.96.0.20',
+  ]),
+  alias(
+    'success: headless service by single label',
+    'mongodb',
+    'A',
+    ['mongodb. 30 IN A 10.244.1.9', 'mongodb. 30 IN A 10.244.2.4'],
+    'vm-bookinfo'
+  ),
+  alias(
+    'success: endpoint hostname as <host>.<svc>.',
+    'mongodb-0.mongodb',
+    'A',
+    ['mongodb-0.mongodb. 30 IN A 10.244.1.9'],
+    'vm-bookinfo'
+  ),
+  alias(
+    'success: endpoint hostname as <host>.<svc>.<ns>.',
+    'mongodb-1.mongodb.bookinfo',
+    'A',
+    ['mongodb-1.mongodb.bookinfo. 30 IN A 10.244.2.4'],
+    'vm-vm'
+  ),
+  alias(
+    'success: endpoint hostname as <host>.<svc>.<ns>.svc.',
+    'mongodb-1.mongodb.bookinfo.svc',
+    'A',
+    ['mongodb-1.mongodb.bookinfo.svc. 30 IN A 10.244.2.4'],
+    'vm-vm'
+  ),
   {
     ...alias('success: SRV at an alias is the SRV of the FQDN, additionals included', 'productpage.bookinfo', 'SRV', [
       'productpage.bookinfo. 30 IN SRV 0 100 9080 productpage.bookinfo.svc.cluster.local.',

@@ -12,7 +12,10 @@ export const anyCases: Case[] = [
     qname: 'reviews.bookinfo.svc.cluster.local',
     qtype: 'ANY',
     rcode: 'NOERROR',
-    answer: ['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.7', 'reviews.bookinfo.svc.cluster.local. 30 IN AAAA fd00:10:96::c07'],
+    answer: [
+      'reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.7',
+      'reviews.bookinfo.svc.cluster.local. 30 IN AAAA fd00:10:96::c07',
+    ],
   },
   {
     name: 'success: ANY at an ExternalName returns the CNAME, not chased',

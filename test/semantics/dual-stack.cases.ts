@@ -61,7 +61,10 @@ export const dualStackCases: Case[] = [
     qname: 'dual-h.net.svc.cluster.local',
     qtype: 'AAAA',
     rcode: 'NOERROR',
-    answer: ['dual-h.net.svc.cluster.local. 30 IN AAAA fd00:10:244::32:1', 'dual-h.net.svc.cluster.local. 30 IN AAAA fd00:10:244::32:2'],
+    answer: [
+      'dual-h.net.svc.cluster.local. 30 IN AAAA fd00:10:244::32:1',
+      'dual-h.net.svc.cluster.local. 30 IN AAAA fd00:10:244::32:2',
+    ],
   },
   {
     name: 'nodata: A of an IPv6-only endpoint hostname',

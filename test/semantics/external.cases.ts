@@ -207,7 +207,11 @@ export const externalCases: Case[] = [
     qname: 'chain-3.data.svc.cluster.local',
     qtype: 'A',
     rcode: 'NOERROR',
-    answer: [...chain(3, 10), 'web.data.svc.cluster.local. 30 IN A 10.244.5.10', 'web.data.svc.cluster.local. 30 IN A 10.244.5.11'],
+    answer: [
+      ...chain(3, 10),
+      'web.data.svc.cluster.local. 30 IN A 10.244.5.10',
+      'web.data.svc.cluster.local. 30 IN A 10.244.5.11',
+    ],
   },
   {
     name: 'nxdomain: under an ExternalName in the headless fixture too',

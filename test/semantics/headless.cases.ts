@@ -80,7 +80,10 @@ export const headlessCases: Case[] = [
     qname: 'shared.dup.data.svc.cluster.local',
     qtype: 'A',
     rcode: 'NOERROR',
-    answer: ['shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.1', 'shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.2'],
+    answer: [
+      'shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.1',
+      'shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.2',
+    ],
   },
   {
     name: 'success: IPv4 endpoint without hostname is named by its dashed address',

@@ -38,7 +38,9 @@ export const ptrCases: Case[] = [
     qname: REVIEWS_V6.replace('c', 'C').replace('d.f.ip6.arpa', 'D.F.IP6.ARPA'),
     qtype: 'PTR',
     rcode: 'NOERROR',
-    answer: [`${REVIEWS_V6.replace('c', 'C').replace('d.f.ip6.arpa', 'D.F.IP6.ARPA')}. 30 IN PTR reviews.bookinfo.svc.cluster.local.`],
+    answer: [
+      `${REVIEWS_V6.replace('c', 'C').replace('d.f.ip6.arpa', 'D.F.IP6.ARPA')}. 30 IN PTR reviews.bookinfo.svc.cluster.local.`,
+    ],
   },
   {
     name: 'success: headless endpoint with a hostname, outside serviceCIDRs',

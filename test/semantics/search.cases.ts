@@ -15,7 +15,10 @@ export const searchCases: Case[] = [
     qname: `productpage.bookinfo.${SEARCH}`,
     qtype: 'A',
     rcode: 'NOERROR',
-    answer: [`productpage.bookinfo.${SEARCH}. 30 IN CNAME productpage.bookinfo.`, 'productpage.bookinfo. 30 IN A 10.96.0.20'],
+    answer: [
+      `productpage.bookinfo.${SEARCH}. 30 IN CNAME productpage.bookinfo.`,
+      'productpage.bookinfo. 30 IN A 10.96.0.20',
+    ],
   },
   {
     name: 'success: a ServiceEntry host under the first search domain (Istio www.google.com.ns1.svc)',
@@ -51,7 +54,10 @@ export const searchCases: Case[] = [
     qname: `ProductPage.BookInfo.${SEARCH}`,
     qtype: 'A',
     rcode: 'NOERROR',
-    answer: [`ProductPage.BookInfo.${SEARCH}. 30 IN CNAME productpage.bookinfo.`, 'productpage.bookinfo. 30 IN A 10.96.0.20'],
+    answer: [
+      `ProductPage.BookInfo.${SEARCH}. 30 IN CNAME productpage.bookinfo.`,
+      'productpage.bookinfo. 30 IN A 10.96.0.20',
+    ],
   },
   {
     name: 'success: the CNAME stays when the target lacks the type (Istio drops it)',

@@ -17,7 +17,9 @@ export const srvCases: Case[] = [
     qname: '_http._tcp.productpage.bookinfo.svc.cluster.local',
     qtype: 'SRV',
     rcode: 'NOERROR',
-    answer: ['_http._tcp.productpage.bookinfo.svc.cluster.local. 30 IN SRV 0 100 9080 productpage.bookinfo.svc.cluster.local.'],
+    answer: [
+      '_http._tcp.productpage.bookinfo.svc.cluster.local. 30 IN SRV 0 100 9080 productpage.bookinfo.svc.cluster.local.',
+    ],
     additional: ['productpage.bookinfo.svc.cluster.local. 30 IN A 10.96.0.20'],
   },
   {
@@ -40,7 +42,9 @@ export const srvCases: Case[] = [
     qname: '_statsd._udp.ratings.bookinfo.svc.cluster.local',
     qtype: 'SRV',
     rcode: 'NOERROR',
-    answer: ['_statsd._udp.ratings.bookinfo.svc.cluster.local. 30 IN SRV 0 100 8125 ratings.bookinfo.svc.cluster.local.'],
+    answer: [
+      '_statsd._udp.ratings.bookinfo.svc.cluster.local. 30 IN SRV 0 100 8125 ratings.bookinfo.svc.cluster.local.',
+    ],
     additional: [RATINGS_A],
   },
   {
@@ -206,7 +210,10 @@ export const srvCases: Case[] = [
     qname: `_http._tcp.${WEB}`,
     qtype: 'SRV',
     rcode: 'NOERROR',
-    answer: [`_http._tcp.${WEB}. 30 IN SRV 0 50 80 web-0.${WEB}.`, `_http._tcp.${WEB}. 30 IN SRV 0 50 80 web-1.${WEB}.`],
+    answer: [
+      `_http._tcp.${WEB}. 30 IN SRV 0 50 80 web-0.${WEB}.`,
+      `_http._tcp.${WEB}. 30 IN SRV 0 50 80 web-1.${WEB}.`,
+    ],
     additional: [`web-0.${WEB}. 30 IN A 10.244.5.10`, `web-1.${WEB}. 30 IN A 10.244.5.11`],
   },
   {
@@ -216,7 +223,10 @@ export const srvCases: Case[] = [
     qname: `_metrics._tcp.${WEB}`,
     qtype: 'SRV',
     rcode: 'NOERROR',
-    answer: [`_metrics._tcp.${WEB}. 30 IN SRV 0 50 9100 web-0.${WEB}.`, `_metrics._tcp.${WEB}. 30 IN SRV 0 50 9100 web-1.${WEB}.`],
+    answer: [
+      `_metrics._tcp.${WEB}. 30 IN SRV 0 50 9100 web-0.${WEB}.`,
+      `_metrics._tcp.${WEB}. 30 IN SRV 0 50 9100 web-1.${WEB}.`,
+    ],
     additional: [`web-0.${WEB}. 30 IN A 10.244.5.10`, `web-1.${WEB}. 30 IN A 10.244.5.11`],
   },
   {
@@ -242,7 +252,10 @@ export const srvCases: Case[] = [
     qtype: 'SRV',
     rcode: 'NOERROR',
     answer: ['_http._tcp.dup.data.svc.cluster.local. 30 IN SRV 0 100 80 shared.dup.data.svc.cluster.local.'],
-    additional: ['shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.1', 'shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.2'],
+    additional: [
+      'shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.1',
+      'shared.dup.data.svc.cluster.local. 30 IN A 10.244.6.2',
+    ],
   },
   {
     name: 'success: dashed endpoint names are SRV targets, both families in additional',

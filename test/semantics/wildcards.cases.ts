@@ -19,8 +19,18 @@ export const wildcardCases: Case[] = [
   match('success: several labels in front of the suffix', 'R14.1', 'a.b.wiki.example.com', '240.240.8.1'),
   match('success: mixed-case question, owner as asked', 'R1.3', 'FoO.WiKi.example.COM', '240.240.8.1'),
   match('success: an exact host beats every wildcard', 'R14.2', 'exact.wiki.example.com', '240.240.8.3'),
-  match('success: under an exact host the wildcard above it still matches', 'R14.1', 'a.exact.wiki.example.com', '240.240.8.1'),
-  match('success: the suffix of a wildcard is matched by a shorter wildcard', 'R14.1', 'wiki.example.com', '240.240.8.2'),
+  match(
+    'success: under an exact host the wildcard above it still matches',
+    'R14.1',
+    'a.exact.wiki.example.com',
+    '240.240.8.1'
+  ),
+  match(
+    'success: the suffix of a wildcard is matched by a shorter wildcard',
+    'R14.1',
+    'wiki.example.com',
+    '240.240.8.2'
+  ),
   match('success: the less specific wildcard answers elsewhere', 'R14.2', 'foo.example.com', '240.240.8.2'),
   refused('refused: a wildcard does not match its own suffix', 'R14.1', 'example.com'),
   match('success: the longest suffix wins (Istio a.b.wildcard)', 'R14.2', 'a.b.wildcard', '11.11.11.11'),
@@ -47,9 +57,24 @@ export const wildcardCases: Case[] = [
     answer: [],
     authority: [soa('foo.wiki.example.com', 30, W)],
   },
-  match('success: a wildcard inside a zone answers an otherwise unknown name', 'R14.3', 'vm-17.legacy-vms.svc.cluster.local', '240.240.9.1'),
-  match('success: several labels below a wildcard inside a zone', 'R14.3', 'a.b.legacy-vms.svc.cluster.local', '240.240.9.1'),
-  match('success: an exact Kubernetes name beats a wildcard inside its zone', 'R14.2', 'known.legacy-vms.svc.cluster.local', '10.96.80.1'),
+  match(
+    'success: a wildcard inside a zone answers an otherwise unknown name',
+    'R14.3',
+    'vm-17.legacy-vms.svc.cluster.local',
+    '240.240.9.1'
+  ),
+  match(
+    'success: several labels below a wildcard inside a zone',
+    'R14.3',
+    'a.b.legacy-vms.svc.cluster.local',
+    '240.240.9.1'
+  ),
+  match(
+    'success: an exact Kubernetes name beats a wildcard inside its zone',
+    'R14.2',
+    'known.legacy-vms.svc.cluster.local',
+    '10.96.80.1'
+  ),
   {
     name: 'nodata: AAAA at a wildcard match inside a zone carries the zone SOA',
     rule: 'R14.3',
@@ -81,7 +106,12 @@ export const wildcardCases: Case[] = [
     authority: [LOCAL],
   },
   match('success: DYNAMIC_DNS wildcard with an auto-allocated VIP', 'R13.7', 'x.dyn.example.org', '240.240.0.9'),
-  refused('refused: the same wildcard in a view without auto-allocated VIPs', 'R13.7', 'x.dyn.example.org', 'vm-noauto'),
+  refused(
+    'refused: the same wildcard in a view without auto-allocated VIPs',
+    'R13.7',
+    'x.dyn.example.org',
+    'vm-noauto'
+  ),
   refused('refused: a wildcard with no usable address is not answered', 'R13.2', 'x.novip.example.org'),
   {
     name: 'success: the VIP of an exact host among wildcards has its PTR',

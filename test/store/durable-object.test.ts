@@ -5,4 +5,11 @@ import { runStoreContract } from './contract.ts'
 
 let n = 0
 // A fresh object per test: the contract expects an empty store each time.
-runStoreContract('durable object', () => new DurableObjectStore(env.SNAPSHOTS as unknown as DurableObjectNamespace<SnapshotStoreObject>, `contract-${n++}-${Date.now()}`))
+runStoreContract(
+  'durable object',
+  () =>
+    new DurableObjectStore(
+      env.SNAPSHOTS as unknown as DurableObjectNamespace<SnapshotStoreObject>,
+      `contract-${n++}-${Date.now()}`
+    )
+)

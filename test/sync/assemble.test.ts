@@ -70,7 +70,10 @@ function sliceRecord(r: Rng, namespace: string, service: string): SliceRecord {
     namespace,
     service,
     endpoints: Array.from({ length: r.int(4) }, () => {
-      const ep: SliceRecord['endpoints'][number] = { addresses: Array.from({ length: 1 + r.int(2) }, () => ip(r)), ready: r.chance(0.8) }
+      const ep: SliceRecord['endpoints'][number] = {
+        addresses: Array.from({ length: 1 + r.int(2) }, () => ip(r)),
+        ready: r.chance(0.8),
+      }
       if (r.chance(0.5)) ep.hostname = r.chance(BAD) ? 'Bad_Host' : `pod-${r.int(4)}`
       return ep
     }),
@@ -154,7 +157,13 @@ function mutate(r: Rng, c: Cluster): void {
       else c.namespaces.add(ns)
       return
     default:
-      if (r.chance(0.3)) c.mesh = r.pick<MeshDefaults>([{}, { serviceExportTo: ['.'] }, { serviceEntryExportTo: ['~'] }, { serviceExportTo: ['*'], serviceEntryExportTo: ['.'] }])
+      if (r.chance(0.3))
+        c.mesh = r.pick<MeshDefaults>([
+          {},
+          { serviceExportTo: ['.'] },
+          { serviceEntryExportTo: ['~'] },
+          { serviceExportTo: ['*'], serviceEntryExportTo: ['.'] },
+        ])
   }
 }
 
@@ -168,7 +177,14 @@ describe('SnapshotBuilder', () => {
     let invalidSeen = 0
     for (let seed = 1; seed <= 12; seed++) {
       const r = random(seed)
-      const c: Cluster = { services: new Map(), slices: new Map(), entries: new Map(), workloads: new Map(), namespaces: new Set(), mesh: {} }
+      const c: Cluster = {
+        services: new Map(),
+        slices: new Map(),
+        entries: new Map(),
+        workloads: new Map(),
+        namespaces: new Set(),
+        mesh: {},
+      }
       for (let i = 0; i < 60; i++) mutate(r, c)
       const builder = new SnapshotBuilder(options)
       for (let step = 0; step < 40; step++) {
@@ -182,7 +198,9 @@ describe('SnapshotBuilder', () => {
         expect(built.skipped).toEqual(expected.skipped)
         expect([...built.names].sort()).toEqual([...expected.names].sort())
         const checked = parseSnapshot(JSON.parse(json), 'east-1')
-        expect(checked.ok, `seed ${seed} step ${step}: ${checked.ok ? '' : `${checked.path} ${checked.error}`}`).toBe(true)
+        expect(checked.ok, `seed ${seed} step ${step}: ${checked.ok ? '' : `${checked.path} ${checked.error}`}`).toBe(
+          true
+        )
         invalidSeen += built.skipped.length
         for (let k = r.int(4); k >= 0; k--) mutate(r, c)
       }
@@ -193,9 +211,18 @@ describe('SnapshotBuilder', () => {
 
   test('the hostAddresses check of parseSnapshot applies per object too', () => {
     const entry: ServiceEntryRecord = {
-      namespace: 'vm', name: 'long', hosts: [LONG_HOST], addresses: [], allocated: [{ host: LONG_HOST, value: '240.240.0.1' }], ports: [], endpoints: [],
+      namespace: 'vm',
+      name: 'long',
+      hosts: [LONG_HOST],
+      addresses: [],
+      allocated: [{ host: LONG_HOST, value: '240.240.0.1' }],
+      ports: [],
+      endpoints: [],
     }
-    const built = new SnapshotBuilder(options).build({ services: [], slices: [], serviceEntries: [entry], workloadEntries: [], namespaces: [] }, {})
+    const built = new SnapshotBuilder(options).build(
+      { services: [], slices: [], serviceEntries: [entry], workloadEntries: [], namespaces: [] },
+      {}
+    )
     expect(built.skipped).toMatchObject([{ kind: 'ServiceEntry', name: 'long', path: 'hostAddresses' }])
     const rendered = built.offer.render(REVISION, AT)
     expect(rendered.ok && parseSnapshot(JSON.parse(rendered.bytes.toString())).ok).toBe(true)
@@ -203,15 +230,37 @@ describe('SnapshotBuilder', () => {
 
   test('a change converts only what it touches; equal content gives an equal digest', () => {
     const services: ServiceRecord[] = Array.from({ length: 50 }, (_, i) => ({
-      namespace: 'bookinfo', name: `svc-${i}`, clusterIPs: [`10.96.0.${i + 1}`], ports: [], publishNotReadyAddresses: false,
+      namespace: 'bookinfo',
+      name: `svc-${i}`,
+      clusterIPs: [`10.96.0.${i + 1}`],
+      ports: [],
+      publishNotReadyAddresses: false,
     }))
-    const db: ServiceRecord = { namespace: 'bookinfo', name: 'db', clusterIPs: [], ports: [], publishNotReadyAddresses: false }
-    const slice: SliceRecord = { namespace: 'bookinfo', service: 'db', endpoints: [{ addresses: ['10.244.0.1'], hostname: 'db-0', ready: true }] }
-    const state: ClusterState = { services: [...services, db], slices: [slice], serviceEntries: [], workloadEntries: [], namespaces: ['bookinfo'] }
+    const db: ServiceRecord = {
+      namespace: 'bookinfo',
+      name: 'db',
+      clusterIPs: [],
+      ports: [],
+      publishNotReadyAddresses: false,
+    }
+    const slice: SliceRecord = {
+      namespace: 'bookinfo',
+      service: 'db',
+      endpoints: [{ addresses: ['10.244.0.1'], hostname: 'db-0', ready: true }],
+    }
+    const state: ClusterState = {
+      services: [...services, db],
+      slices: [slice],
+      serviceEntries: [],
+      workloadEntries: [],
+      namespaces: ['bookinfo'],
+    }
     const builder = new SnapshotBuilder(options)
     const first = builder.build(state, {})
     // Same records again: the same digest.
-    expect(builder.build({ ...state, services: [...state.services].reverse() }, {}).offer.digest).toBe(first.offer.digest)
+    expect(builder.build({ ...state, services: [...state.services].reverse() }, {}).offer.digest).toBe(
+      first.offer.digest
+    )
     // A new object for an unchanged service (a label changed upstream): same content, same digest.
     const relabelled = { ...state, services: [{ ...services[0]! }, ...services.slice(1), db] }
     expect(builder.build(relabelled, {}).offer.digest).toBe(first.offer.digest)
@@ -224,11 +273,16 @@ describe('SnapshotBuilder', () => {
   })
 
   test('an offer renders only with a valid envelope: wrong cluster, or a revision past the bound, fails', () => {
-    const { offer } = new SnapshotBuilder(options).build({ services: [], slices: [], serviceEntries: [], workloadEntries: [], namespaces: [] }, {})
+    const { offer } = new SnapshotBuilder(options).build(
+      { services: [], slices: [], serviceEntries: [], workloadEntries: [], namespaces: [] },
+      {}
+    )
     expect(offer.render(REVISION, AT, 'west-2')).toMatchObject({ ok: false, path: 'cluster' })
     expect(offer.render(Number.MAX_SAFE_INTEGER + 1, AT)).toMatchObject({ ok: false, path: 'revision' })
-    expect(new SnapshotBuilder({ ...options, clusterDomain: 'bad domain' }).build(
-      { services: [], slices: [], serviceEntries: [], workloadEntries: [], namespaces: [] }, {}
-    ).offer.render(REVISION, AT)).toMatchObject({ ok: false, path: 'clusterDomain' })
+    expect(
+      new SnapshotBuilder({ ...options, clusterDomain: 'bad domain' })
+        .build({ services: [], slices: [], serviceEntries: [], workloadEntries: [], namespaces: [] }, {})
+        .offer.render(REVISION, AT)
+    ).toMatchObject({ ok: false, path: 'clusterDomain' })
   })
 })

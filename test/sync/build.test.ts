@@ -24,7 +24,8 @@ const entry = (name: string, extra: Partial<ServiceEntryRecord> = {}): ServiceEn
   endpoints: [],
   ...extra,
 })
-const valid = (content: ReturnType<typeof buildSnapshot>['content']) => parseSnapshot(stampSnapshot(content, 1, new Date()), 'east-1')
+const valid = (content: ReturnType<typeof buildSnapshot>['content']) =>
+  parseSnapshot(stampSnapshot(content, 1, new Date()), 'east-1')
 
 describe('buildSnapshot', () => {
   test('an empty cluster is a valid snapshot that publishes nothing', () => {
@@ -35,30 +36,49 @@ describe('buildSnapshot', () => {
 
   test('headless endpoints: ready only, across slices and families, merged by hostname', () => {
     const slices = [
-      { namespace: 'bookinfo', service: 'db', endpoints: [
-        { addresses: ['10.244.1.9'], hostname: 'db-0', ready: true },
-        { addresses: ['10.244.2.4'], hostname: 'db-1', ready: false },
-        { addresses: ['10.244.3.3'], ready: true },
-      ] },
+      {
+        namespace: 'bookinfo',
+        service: 'db',
+        endpoints: [
+          { addresses: ['10.244.1.9'], hostname: 'db-0', ready: true },
+          { addresses: ['10.244.2.4'], hostname: 'db-1', ready: false },
+          { addresses: ['10.244.3.3'], ready: true },
+        ],
+      },
       { namespace: 'bookinfo', service: 'db', endpoints: [{ addresses: ['fd00::9'], hostname: 'db-0', ready: true }] },
       { namespace: 'other', service: 'db', endpoints: [{ addresses: ['10.9.9.9'], ready: true }] },
     ]
     const { content } = buildSnapshot({ ...empty, services: [svc('db')], slices }, {}, options)
-    expect(content.services).toEqual([{ name: 'db', namespace: 'bookinfo', clusterIPs: [], endpoints: [
-      { addresses: ['10.244.1.9', 'fd00::9'], hostname: 'db-0' },
-      { addresses: ['10.244.3.3'] },
-    ] }])
+    expect(content.services).toEqual([
+      {
+        name: 'db',
+        namespace: 'bookinfo',
+        clusterIPs: [],
+        endpoints: [{ addresses: ['10.244.1.9', 'fd00::9'], hostname: 'db-0' }, { addresses: ['10.244.3.3'] }],
+      },
+    ])
   })
 
   test('publishNotReadyAddresses counts not-ready endpoints', () => {
-    const slices = [{ namespace: 'bookinfo', service: 'db', endpoints: [{ addresses: ['10.0.0.2'], hostname: 'db-1', ready: false }] }]
+    const slices = [
+      {
+        namespace: 'bookinfo',
+        service: 'db',
+        endpoints: [{ addresses: ['10.0.0.2'], hostname: 'db-1', ready: false }],
+      },
+    ]
     expect(headlessEndpoints(slices, true)).toEqual([{ addresses: ['10.0.0.2'], hostname: 'db-1' }])
     expect(headlessEndpoints(slices, false)).toEqual([])
   })
 
   test('services with ClusterIPs carry no endpoints; ExternalName carries its target', () => {
-    const slices = [{ namespace: 'bookinfo', service: 'reviews', endpoints: [{ addresses: ['10.244.0.1'], ready: true }] }]
-    const services = [svc('reviews', { clusterIPs: ['10.96.0.7'] }), svc('legacy', { externalName: 'legacy.corp.example.com' })]
+    const slices = [
+      { namespace: 'bookinfo', service: 'reviews', endpoints: [{ addresses: ['10.244.0.1'], ready: true }] },
+    ]
+    const services = [
+      svc('reviews', { clusterIPs: ['10.96.0.7'] }),
+      svc('legacy', { externalName: 'legacy.corp.example.com' }),
+    ]
     const { content } = buildSnapshot({ ...empty, services, slices }, {}, options)
     expect(content.services).toEqual([
       { name: 'legacy', namespace: 'bookinfo', externalName: 'legacy.corp.example.com' },
@@ -70,7 +90,10 @@ describe('buildSnapshot', () => {
     const state = {
       ...empty,
       services: [svc('a', { clusterIPs: ['10.96.0.1'] }), svc('b', { clusterIPs: ['10.96.0.2'], exportTo: ['*'] })],
-      serviceEntries: [entry('c', { addresses: ['240.240.0.1'] }), entry('d', { addresses: ['240.240.0.2'], exportTo: ['.'] })],
+      serviceEntries: [
+        entry('c', { addresses: ['240.240.0.1'] }),
+        entry('d', { addresses: ['240.240.0.2'], exportTo: ['.'] }),
+      ],
     }
     const { content } = buildSnapshot(state, { serviceExportTo: ['.'], serviceEntryExportTo: ['~'] }, options)
     expect(content.services?.map((s) => s.exportTo)).toEqual([['.'], ['*']])
@@ -88,7 +111,11 @@ describe('buildSnapshot', () => {
     const serviceEntries = [
       entry('mysql', {
         hosts: ['mysql.example.com', 'mysql2.example.com'],
-        allocated: [{ host: 'mysql.example.com', value: '2001:2::1' }, { host: 'mysql.example.com', value: '240.240.0.9' }, { host: 'unknown.example.com', value: '240.240.0.10' }],
+        allocated: [
+          { host: 'mysql.example.com', value: '2001:2::1' },
+          { host: 'mysql.example.com', value: '240.240.0.9' },
+          { host: 'unknown.example.com', value: '240.240.0.10' },
+        ],
         endpoints: ['10.0.0.1'],
         selector: { app: 'mysql' },
         resolution: 'STATIC',
@@ -134,7 +161,11 @@ describe('buildSnapshot', () => {
   test('output does not depend on the order the caches hold objects in', () => {
     const services = [svc('b', { clusterIPs: ['10.96.0.2'] }), svc('a', { clusterIPs: ['10.96.0.1'] })]
     const one = buildSnapshot({ ...empty, services, namespaces: ['y', 'x'] }, {}, options).content
-    const two = buildSnapshot({ ...empty, services: [...services].reverse(), namespaces: ['x', 'y'] }, {}, options).content
+    const two = buildSnapshot(
+      { ...empty, services: [...services].reverse(), namespaces: ['x', 'y'] },
+      {},
+      options
+    ).content
     expect(JSON.stringify(one)).toBe(JSON.stringify(two))
   })
 

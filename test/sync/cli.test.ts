@@ -47,7 +47,10 @@ beforeAll(async () => {
   api.apply('namespaces', namespace('bookinfo'))
   api.apply('services', service('bookinfo', 'reviews', { clusterIPs: ['10.96.12.7', 'fd00:10:96::c07'] }))
   api.apply('services', service('bookinfo', 'db', { headless: true }))
-  api.apply('serviceentries', serviceEntry('bookinfo', 'ext', { hosts: ['ext.example.com'], addresses: ['240.240.0.1'] }))
+  api.apply(
+    'serviceentries',
+    serviceEntry('bookinfo', 'ext', { hosts: ['ext.example.com'], addresses: ['240.240.0.1'] })
+  )
   kubeconfig = join(dir, 'kubeconfig')
   await writeFile(kubeconfig, api.kubeConfigYaml())
 })
@@ -60,7 +63,11 @@ afterAll(async () => {
 async function inProcess(args: string[]): Promise<Result> {
   let stdout = ''
   let stderr = ''
-  const code = await main(args, {}, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } })
+  const code = await main(
+    args,
+    {},
+    { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } }
+  )
   return { code, stdout, stderr }
 }
 
@@ -75,16 +82,34 @@ test('--help documents every flag and environment variable', async () => {
 })
 
 test('a bad flag or value exits 2 with a message naming it', async () => {
-  expect(await inProcess(['--no-such-flag'])).toMatchObject({ code: 2, stderr: expect.stringContaining('no-such-flag') })
+  expect(await inProcess(['--no-such-flag'])).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('no-such-flag'),
+  })
   expect(await inProcess(['--dry-run'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--cluster') })
-  expect(await inProcess(['--cluster', 'Bad_Name', '--dry-run'])).toMatchObject({ code: 2, stderr: expect.stringContaining('DNS label') })
+  expect(await inProcess(['--cluster', 'Bad_Name', '--dry-run'])).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('DNS label'),
+  })
   expect(await inProcess(['--cluster', 'c'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--target') })
-  expect(await inProcess(['--cluster', 'c', '--dry-run', '--debounce', '5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('duration') })
+  expect(await inProcess(['--cluster', 'c', '--dry-run', '--debounce', '5'])).toMatchObject({
+    code: 2,
+    stderr: expect.stringContaining('duration'),
+  })
   expect(await inProcess(['--cluster', 'c', '--target', 'ftp://x'])).toMatchObject({ code: 2 })
 })
 
 test('--once --dry-run prints the snapshot it would push, as valid JSON on stdout, and exits', async () => {
-  const { code, stdout, stderr } = await sync(['--cluster', 'east-1', '--once', '--dry-run', '--once-timeout', '5s', '--kubeconfig', kubeconfig])
+  const { code, stdout, stderr } = await sync([
+    '--cluster',
+    'east-1',
+    '--once',
+    '--dry-run',
+    '--once-timeout',
+    '5s',
+    '--kubeconfig',
+    kubeconfig,
+  ])
   expect(code, stderr).toBe(0)
   const checked = parseSnapshot(JSON.parse(stdout) as unknown, 'east-1')
   expect(checked.ok).toBe(true)
@@ -92,7 +117,12 @@ test('--once --dry-run prints the snapshot it would push, as valid JSON on stdou
   expect(checked.snapshot.services.map((s) => s.name)).toEqual(['db', 'reviews'])
   expect(checked.snapshot.serviceEntries.map((s) => s.hosts)).toEqual([['ext.example.com']])
   // Logs went to stderr, as JSON lines.
-  expect(stderr.split('\n').filter(Boolean).every((line) => JSON.parse(line) as unknown)).toBe(true)
+  expect(
+    stderr
+      .split('\n')
+      .filter(Boolean)
+      .every((line) => JSON.parse(line) as unknown)
+  ).toBe(true)
 })
 
 test('--once pushes to every target and exits 0 when all accepted, 1 when one refused', async () => {

@@ -70,7 +70,11 @@ test('a created Service resolves within a second; a deleted one is NXDOMAIN with
   const name = 'ratings.bookinfo.svc.cluster.local'
   expect((await resolve(name)).Status).toBe(3)
   api.apply('services', service('bookinfo', 'ratings', { clusterIPs: ['10.96.5.5'] }))
-  await within(1000, name, (a) => a.Status === 0 && a.Answer?.some((rr) => rr.type === 1 && rr.data === '10.96.5.5') === true)
+  await within(
+    1000,
+    name,
+    (a) => a.Status === 0 && a.Answer?.some((rr) => rr.type === 1 && rr.data === '10.96.5.5') === true
+  )
   api.delete('services', 'bookinfo', 'ratings')
   await within(1000, name, (a) => a.Status === 3)
 })

@@ -20,8 +20,16 @@ test('shrink guard: refuses dropping more than the allowed share of the last acc
 
 test('names: services, headless hostnames and ServiceEntry hosts', () => {
   const content: SnapshotContent = {
-    apiVersion: 'meshdoh/v1', kind: 'RegistrySnapshot', cluster: 'c',
-    services: [{ name: 'db', namespace: 'ns', endpoints: [{ addresses: ['10.0.0.1'], hostname: 'db-0' }, { addresses: ['10.0.0.2'] }] }],
+    apiVersion: 'meshdoh/v1',
+    kind: 'RegistrySnapshot',
+    cluster: 'c',
+    services: [
+      {
+        name: 'db',
+        namespace: 'ns',
+        endpoints: [{ addresses: ['10.0.0.1'], hostname: 'db-0' }, { addresses: ['10.0.0.2'] }],
+      },
+    ],
     serviceEntries: [{ name: 'se', namespace: 'ns', hosts: ['A.example.com', 'b.example.com'] }],
   }
   expect([...snapshotNames(content)]).toEqual(['db.ns.svc', 'db-0.db.ns.svc', 'a.example.com', 'b.example.com'])
@@ -30,7 +38,11 @@ test('names: services, headless hostnames and ServiceEntry hosts', () => {
 test('revisions: wall-clock milliseconds, and always above the previous one', () => {
   expect(nextRevision(0, 1_700_000_000_123.7)).toBe(1_700_000_000_123)
   expect(nextRevision(1_700_000_000_500, 1_700_000_000_123)).toBe(1_700_000_000_501)
-  const doc = stampSnapshot({ apiVersion: 'meshdoh/v1', kind: 'RegistrySnapshot', cluster: 'c', ttl: 5 }, 7, new Date('2026-01-02T03:04:05.678Z'))
+  const doc = stampSnapshot(
+    { apiVersion: 'meshdoh/v1', kind: 'RegistrySnapshot', cluster: 'c', ttl: 5 },
+    7,
+    new Date('2026-01-02T03:04:05.678Z')
+  )
   expect(Object.keys(doc)).toEqual(['apiVersion', 'kind', 'cluster', 'revision', 'generatedAt', 'ttl'])
   expect(doc.generatedAt).toBe('2026-01-02T03:04:05Z')
 })
@@ -38,7 +50,9 @@ test('revisions: wall-clock milliseconds, and always above the previous one', ()
 test('backoff: each step at least half of base·2^n, capped', () => {
   const opts = { baseMs: 100, maxMs: 1000 }
   expect([0, 1, 2, 3, 4].map((n) => backoffDelay(n, opts, () => 0))).toEqual([50, 100, 200, 400, 500])
-  expect([0, 1, 2, 3, 4].map((n) => backoffDelay(n, opts, () => 0.999999))).toEqual([0, 1, 2, 3, 4].map((n) => Math.min(1000, 100 * 2 ** n) * 0.9999995))
+  expect([0, 1, 2, 3, 4].map((n) => backoffDelay(n, opts, () => 0.999999))).toEqual(
+    [0, 1, 2, 3, 4].map((n) => Math.min(1000, 100 * 2 ** n) * 0.9999995)
+  )
 })
 
 test('debounce: a burst fires once after the quiet period; a steady trickle fires by the max delay', () => {

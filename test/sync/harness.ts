@@ -19,12 +19,19 @@ export interface LogCapture {
 /** A pino logger whose JSON lines are kept in memory. */
 export function captureLog(level = 'debug'): LogCapture {
   const records: Record<string, unknown>[] = []
-  const log = pino({ level }, { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) })
+  const log = pino(
+    { level },
+    { write: (line: string) => void records.push(JSON.parse(line) as Record<string, unknown>) }
+  )
   return { log, records, messages: () => records.map((r) => String(r['msg'])) }
 }
 
 /** Polls `probe` until it returns something truthy; fails after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  timeoutMs = 5000,
+  what = 'condition'
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -37,15 +44,23 @@ export async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs = 5000, 
 /** Flags with test timings: 20 ms quiet period, 20–200 ms backoff, pages of 2 objects. */
 export function testFlags(targets: string[], extra: string[] = []): string[] {
   return [
-    '--cluster', 'east-1',
+    '--cluster',
+    'east-1',
     ...targets.flatMap((t) => ['--target', t]),
-    '--debounce', '20ms',
-    '--debounce-max', '200ms',
-    '--retry-base', '20ms',
-    '--retry-max', '200ms',
-    '--push-timeout', '1s',
-    '--page-size', '2',
-    '--listen', 'off',
+    '--debounce',
+    '20ms',
+    '--debounce-max',
+    '200ms',
+    '--retry-base',
+    '20ms',
+    '--retry-max',
+    '200ms',
+    '--push-timeout',
+    '1s',
+    '--page-size',
+    '2',
+    '--listen',
+    'off',
     ...extra,
   ]
 }
@@ -57,13 +72,24 @@ export interface Running extends Daemon {
   stdout: string[]
 }
 
-export async function startSync(api: FakeKubeApi, targets: string[], extra: string[] = [], env: Record<string, string> = {}): Promise<Running> {
+export async function startSync(
+  api: FakeKubeApi,
+  targets: string[],
+  extra: string[] = [],
+  env: Record<string, string> = {}
+): Promise<Running> {
   const fullEnv = { MESHDOH_SYNC_TOKEN: 'push-token', ...env }
   const settings = toSettings(readFlags(testFlags(targets, extra), fullEnv), fullEnv)
   const metrics = new SyncMetrics()
   const logs = captureLog()
   const stdout: string[] = []
-  const daemon = await startDaemon({ kc: api.kubeConfig(), settings, metrics, log: logs.log, stdout: { write: (t: string) => stdout.push(t) } })
+  const daemon = await startDaemon({
+    kc: api.kubeConfig(),
+    settings,
+    metrics,
+    log: logs.log,
+    stdout: { write: (t: string) => stdout.push(t) },
+  })
   return { ...daemon, settings, metrics, logs, stdout }
 }
 

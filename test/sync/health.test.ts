@@ -13,7 +13,10 @@ afterEach(async () => {
 test('/healthz answers at once, /readyz after the initial sync, /metrics in Prometheus text', async () => {
   const api = await FakeKubeApi.start({ istio: false })
   const resolver = await FakeResolver.start()
-  stops.push(() => api.close(), () => resolver.close())
+  stops.push(
+    () => api.close(),
+    () => resolver.close()
+  )
   api.apply('namespaces', namespace('bookinfo'))
   api.apply('services', service('bookinfo', 'reviews'))
   const release = api.holdLists('services')

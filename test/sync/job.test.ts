@@ -18,7 +18,8 @@ async function cluster(services = 3) {
   const api = await FakeKubeApi.start()
   stops.push(() => api.close())
   api.apply('namespaces', namespace('bookinfo'))
-  for (let i = 0; i < services; i++) api.apply('services', service('bookinfo', `svc-${i}`, { clusterIPs: [`10.96.0.${i + 1}`] }))
+  for (let i = 0; i < services; i++)
+    api.apply('services', service('bookinfo', `svc-${i}`, { clusterIPs: [`10.96.0.${i + 1}`] }))
   return api
 }
 
@@ -30,16 +31,27 @@ async function resolver() {
 }
 
 async function sync(api: FakeKubeApi, targets: FakeResolver[], extra: string[] = []) {
-  const job = await startSync(api, targets.map((t) => t.url), extra)
+  const job = await startSync(
+    api,
+    targets.map((t) => t.url),
+    extra
+  )
   stops.push(() => job.stop())
   return job
 }
 
-const serviceNames = (r: FakeResolver) => r.accepted('east-1')?.services.map((s) => s.name).sort() ?? []
+const serviceNames = (r: FakeResolver) =>
+  r
+    .accepted('east-1')
+    ?.services.map((s) => s.name)
+    .sort() ?? []
 
 test('no push before every informer has finished its initial list; then one complete snapshot', async () => {
   const api = await cluster()
-  api.apply('serviceentries', serviceEntry('bookinfo', 'ext', { hosts: ['ext.example.com'], addresses: ['240.240.0.1'] }))
+  api.apply(
+    'serviceentries',
+    serviceEntry('bookinfo', 'ext', { hosts: ['ext.example.com'], addresses: ['240.240.0.1'] })
+  )
   const r = await resolver()
   const release = api.holdLists('serviceentries')
   const job = await sync(api, [r])
@@ -71,7 +83,10 @@ test('content that did not change is not pushed again', async () => {
   const job = await sync(api, [r])
   await waitFor(() => r.accepted('east-1'))
   // Changes that alter no published field: a label, and endpoints of a service with a ClusterIP.
-  api.apply('services', { ...service('bookinfo', 'svc-0', { clusterIPs: ['10.96.0.1'] }), metadata: { name: 'svc-0', namespace: 'bookinfo', labels: { tier: 'x' } } })
+  api.apply('services', {
+    ...service('bookinfo', 'svc-0', { clusterIPs: ['10.96.0.1'] }),
+    metadata: { name: 'svc-0', namespace: 'bookinfo', labels: { tier: 'x' } },
+  })
   api.apply('endpointslices', endpointSlice('bookinfo', 'svc-1-abc', 'svc-1', 'IPv4', [{ addresses: ['10.244.0.5'] }]))
   await waitFor(() => job.logs.messages().filter((m) => m === 'content unchanged; not pushing').length >= 1, 3000)
   await new Promise((res) => setTimeout(res, 100))
@@ -85,7 +100,10 @@ test('shrink guard: a snapshot dropping most names is refused, logged and counte
   await waitFor(() => r.accepted('east-1'))
   for (let i = 0; i < 6; i++) api.delete('services', 'bookinfo', `svc-${i}`)
   await waitFor(async () => (await valueOf(job.metrics.shrinkRefusals)) === 1, 3000)
-  expect(job.logs.records.find((rec) => String(rec['msg']).startsWith('shrink guard'))).toMatchObject({ dropped: 6, baseline: 10 })
+  expect(job.logs.records.find((rec) => String(rec['msg']).startsWith('shrink guard'))).toMatchObject({
+    dropped: 6,
+    baseline: 10,
+  })
   expect(r.puts).toHaveLength(1)
   for (let i = 0; i < 2; i++) api.apply('services', service('bookinfo', `svc-${i}`))
   await waitFor(() => serviceNames(r).length === 6, 3000)
@@ -127,16 +145,26 @@ test('watch trouble (410 Gone, dropped connections) while things change: the res
   await waitFor(() => r.accepted('east-1'))
   api.expireWatches() // every resource: ERROR 410, history compacted
   api.apply('services', service('bookinfo', 'after-gone'))
-  api.apply('endpointslices', endpointSlice('bookinfo', 'db-x', 'db', 'IPv4', [{ addresses: ['10.244.0.9'], hostname: 'db-0' }]))
+  api.apply(
+    'endpointslices',
+    endpointSlice('bookinfo', 'db-x', 'db', 'IPv4', [{ addresses: ['10.244.0.9'], hostname: 'db-0' }])
+  )
   api.apply('services', service('bookinfo', 'db', { headless: true }))
   await waitFor(() => serviceNames(r).includes('after-gone'), 3000, 'relist after 410')
   api.dropWatches()
   api.delete('services', 'bookinfo', 'svc-0')
-  api.apply('endpointslices', endpointSlice('bookinfo', 'db-x', 'db', 'IPv4', [{ addresses: ['10.244.0.10'], hostname: 'db-0' }]))
-  await waitFor(() => {
-    const db = r.accepted('east-1')?.services.find((x) => x.name === 'db')
-    return !serviceNames(r).includes('svc-0') && db?.endpoints[0]?.addresses[0] === '10.244.0.10'
-  }, 3000, 'catch-up after dropped connections')
+  api.apply(
+    'endpointslices',
+    endpointSlice('bookinfo', 'db-x', 'db', 'IPv4', [{ addresses: ['10.244.0.10'], hostname: 'db-0' }])
+  )
+  await waitFor(
+    () => {
+      const db = r.accepted('east-1')?.services.find((x) => x.name === 'db')
+      return !serviceNames(r).includes('svc-0') && db?.endpoints[0]?.addresses[0] === '10.244.0.10'
+    },
+    3000,
+    'catch-up after dropped connections'
+  )
 })
 
 test('several targets: each receives the snapshot; one being down does not hold up the other', async () => {
@@ -180,8 +208,14 @@ test('--dry-run prints each snapshot as one line of valid JSON instead of pushin
 test('objects the schema refuses never reach a resolver: left out, counted, and the rest is pushed', async () => {
   const api = await cluster()
   api.apply('services', service('bookinfo', 'legacy', { externalName: 'not a name!' }))
-  api.apply('serviceentries', serviceEntry('bookinfo', 'bad-host', { hosts: ['exa mple.com'], addresses: ['240.240.0.2'] }))
-  api.apply('serviceentries', serviceEntry('bookinfo', 'ext', { hosts: ['ext.example.com'], addresses: ['240.240.0.1'] }))
+  api.apply(
+    'serviceentries',
+    serviceEntry('bookinfo', 'bad-host', { hosts: ['exa mple.com'], addresses: ['240.240.0.2'] })
+  )
+  api.apply(
+    'serviceentries',
+    serviceEntry('bookinfo', 'ext', { hosts: ['ext.example.com'], addresses: ['240.240.0.1'] })
+  )
   const r = await resolver()
   const job = await sync(api, [r])
   const first = await waitFor(() => r.accepted('east-1'))

@@ -175,9 +175,14 @@ export class FakeKubeApi {
   #route(path: string): Route | undefined {
     const parts = path.split('/').filter((p) => p !== '')
     const [group, version, rest] =
-      parts[0] === 'api' ? ['', parts[1], parts.slice(2)] : parts[0] === 'apis' ? [parts[1], parts[2], parts.slice(3)] : []
+      parts[0] === 'api'
+        ? ['', parts[1], parts.slice(2)]
+        : parts[0] === 'apis'
+          ? [parts[1], parts[2], parts.slice(3)]
+          : []
     if (rest === undefined || (group === 'networking.istio.io' && !this.options.istio)) return undefined
-    const [namespace, plural] = rest.length === 3 && rest[0] === 'namespaces' ? [rest[1], rest[2]] : rest.length === 1 ? [undefined, rest[0]] : []
+    const [namespace, plural] =
+      rest.length === 3 && rest[0] === 'namespaces' ? [rest[1], rest[2]] : rest.length === 1 ? [undefined, rest[0]] : []
     const type = RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
     if (!type || (namespace !== undefined && !type.namespaced)) return undefined
     return namespace === undefined ? { type } : { type, namespace }

@@ -71,7 +71,9 @@ export function listResponse(
   const metadata: Record<string, unknown> = { resourceVersion: String(view.rv) }
   if (end < view.items.length) {
     held.set(id, view)
-    metadata['continue'] = Buffer.from(JSON.stringify({ id, offset: end, compacted: store.compacted })).toString('base64url')
+    metadata['continue'] = Buffer.from(JSON.stringify({ id, offset: end, compacted: store.compacted })).toString(
+      'base64url'
+    )
     metadata['remainingItemCount'] = view.items.length - end
   } else held.delete(id)
   // Items of built-in types come without apiVersion/kind; custom resources keep theirs.

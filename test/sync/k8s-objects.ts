@@ -20,7 +20,12 @@ export interface ServiceSpec {
 }
 
 export function service(namespace: string, name: string, spec: ServiceSpec = {}): KubeObject {
-  const metadata = { name, namespace, labels: { app: name }, ...(spec.annotations ? { annotations: spec.annotations } : {}) }
+  const metadata = {
+    name,
+    namespace,
+    labels: { app: name },
+    ...(spec.annotations ? { annotations: spec.annotations } : {}),
+  }
   const ports = (spec.ports ?? [{ name: 'http', port: 80 }]).map((p) => ({
     name: p.name ?? '',
     protocol: p.protocol ?? 'TCP',
@@ -28,7 +33,13 @@ export function service(namespace: string, name: string, spec: ServiceSpec = {})
     targetPort: p.port,
   }))
   if (spec.externalName !== undefined) {
-    return { apiVersion: 'v1', kind: 'Service', metadata, spec: { type: 'ExternalName', externalName: spec.externalName, sessionAffinity: 'None' }, status: { loadBalancer: {} } }
+    return {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata,
+      spec: { type: 'ExternalName', externalName: spec.externalName, sessionAffinity: 'None' },
+      status: { loadBalancer: {} },
+    }
   }
   const ips = spec.headless ? ['None'] : (spec.clusterIPs ?? ['10.96.0.10'])
   const families = spec.headless ? ['IPv4'] : ips.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4'))
@@ -83,8 +94,20 @@ export function endpointSlice(
       name,
       generateName: `${service}-`,
       namespace,
-      labels: { 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: service, uid: '00000000-0000-0000-0000-000000000000', controller: true, blockOwnerDeletion: true }],
+      labels: {
+        'kubernetes.io/service-name': service,
+        'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+      },
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          name: service,
+          uid: '00000000-0000-0000-0000-000000000000',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     addressType,
     endpoints: endpoints.map((ep, i) => ({
@@ -98,17 +121,32 @@ export function endpointSlice(
   }
 }
 
-export function serviceEntry(namespace: string, name: string, spec: Record<string, unknown>, status?: Record<string, unknown>): KubeObject {
+export function serviceEntry(
+  namespace: string,
+  name: string,
+  spec: Record<string, unknown>,
+  status?: Record<string, unknown>
+): KubeObject {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'ServiceEntry',
     metadata: { name, namespace },
-    spec: { location: 'MESH_INTERNAL', resolution: 'STATIC', ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], ...spec },
+    spec: {
+      location: 'MESH_INTERNAL',
+      resolution: 'STATIC',
+      ports: [{ number: 80, name: 'http', protocol: 'HTTP' }],
+      ...spec,
+    },
     ...(status ? { status } : {}),
   }
 }
 
-export function workloadEntry(namespace: string, name: string, address: string, labels: Record<string, string>): KubeObject {
+export function workloadEntry(
+  namespace: string,
+  name: string,
+  address: string,
+  labels: Record<string, string>
+): KubeObject {
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'WorkloadEntry',

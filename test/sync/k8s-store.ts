@@ -36,7 +36,14 @@ export const RESOURCES: readonly ResourceType[] = [
   core('services', 'Service'),
   core('namespaces', 'Namespace', false),
   core('configmaps', 'ConfigMap'),
-  { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true, custom: false },
+  {
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    plural: 'endpointslices',
+    kind: 'EndpointSlice',
+    namespaced: true,
+    custom: false,
+  },
   istio('serviceentries', 'ServiceEntry'),
   istio('workloadentries', 'WorkloadEntry'),
 ]
@@ -108,7 +115,8 @@ export class FakeStore {
     const obj = copy(input)
     obj.metadata.resourceVersion = String(++this.#rv)
     obj.metadata.uid = previous?.metadata.uid ?? randomUUID()
-    obj.metadata.creationTimestamp = previous?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+    obj.metadata.creationTimestamp =
+      previous?.metadata.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z')
     if (RESOURCES.find((r) => r.plural === plural)?.custom) {
       obj.metadata.generation = (previous?.metadata.generation ?? 0) + 1
     }
@@ -184,7 +192,8 @@ export function matchesFields(selector: string | null, obj: KubeObject): boolean
   return selector.split(',').every((term) => {
     const m = /^([^!=]+)(!=|==|=)(.*)$/.exec(term.trim())
     if (!m) return false
-    const field = m[1] === 'metadata.name' ? obj.metadata.name : m[1] === 'metadata.namespace' ? obj.metadata.namespace : undefined
+    const field =
+      m[1] === 'metadata.name' ? obj.metadata.name : m[1] === 'metadata.namespace' ? obj.metadata.namespace : undefined
     return m[2] === '!=' ? field !== m[3] : field === m[3]
   })
 }

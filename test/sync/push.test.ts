@@ -21,17 +21,29 @@ afterEach(async () => {
 
 function offer(n: number): Offer {
   const services = Array.from({ length: n }, (_, i) => ({
-    namespace: 'bookinfo', name: `svc-${i}`, clusterIPs: [`10.96.0.${i + 1}`], ports: [], publishNotReadyAddresses: false,
+    namespace: 'bookinfo',
+    name: `svc-${i}`,
+    clusterIPs: [`10.96.0.${i + 1}`],
+    ports: [],
+    publishNotReadyAddresses: false,
   }))
   const builder = new SnapshotBuilder({ cluster: 'east-1', clusterDomain: 'cluster.local', ttl: 30 })
-  return builder.build({ services, slices: [], serviceEntries: [], workloadEntries: [], namespaces: ['bookinfo'] }, {}).offer
+  return builder.build({ services, slices: [], serviceEntries: [], workloadEntries: [], namespaces: ['bookinfo'] }, {})
+    .offer
 }
 
 function target(extra: Partial<TargetOptions> = {}) {
   const metrics = new SyncMetrics()
   const logs = captureLog()
   const t = new Target(
-    { base: resolver.url, cluster: 'east-1', token: { value: resolver.token }, timeoutMs: 1000, retry: { baseMs: 20, maxMs: 200 }, ...extra },
+    {
+      base: resolver.url,
+      cluster: 'east-1',
+      token: { value: resolver.token },
+      timeoutMs: 1000,
+      retry: { baseMs: 20, maxMs: 200 },
+      ...extra,
+    },
     metrics,
     logs.log
   )
@@ -142,7 +154,9 @@ test('a document that would fail the shared schema is never sent: a revision pas
   expect(await t.deliver(offer(1), 3)).toBe('rejected')
   expect(resolver.puts.map((p) => p.status)).toEqual([409])
   expect(await valueOf(metrics.pushes, { outcome: 'invalid' })).toBe(1)
-  expect(logs.records.find((r) => r['msg'] === 'built an invalid snapshot; not pushing it')).toMatchObject({ path: 'revision' })
+  expect(logs.records.find((r) => r['msg'] === 'built an invalid snapshot; not pushing it')).toMatchObject({
+    path: 'revision',
+  })
 })
 
 test('an offer is stamped for one cluster: another cluster’s URL is refused before sending', async () => {

@@ -92,7 +92,14 @@ export class FakeResolver {
     const match = /^\/v1\/snapshots\/([^/]+)$/.exec(new URL(req.url ?? '/', this.url).pathname)
     if (req.method !== 'PUT' || !match) return reply(res, 404, { error: 'not found' })
     const gzip = req.headers['content-encoding'] === 'gzip'
-    const put: RecordedPut = { at: Date.now(), cluster: decodeURIComponent(match[1]!), gzip, authorization: req.headers.authorization, body: undefined, status: 0 }
+    const put: RecordedPut = {
+      at: Date.now(),
+      cluster: decodeURIComponent(match[1]!),
+      gzip,
+      authorization: req.headers.authorization,
+      body: undefined,
+      status: 0,
+    }
     this.puts.push(put)
     const text = (gzip ? gunzipSync(raw) : raw).toString('utf8')
     try {

@@ -23,7 +23,8 @@ async function setup(options: FakeKubeOptions = {}, overrides: Partial<WatchSett
   const api = await FakeKubeApi.start(options)
   stops.push(() => api.close())
   for (const ns of ['bookinfo', 'vm', 'istio-system']) api.apply('namespaces', namespace(ns))
-  for (let i = 0; i < 5; i++) api.apply('services', service('bookinfo', `svc-${i}`, { clusterIPs: [`10.96.0.${i + 1}`] }))
+  for (let i = 0; i < 5; i++)
+    api.apply('services', service('bookinfo', `svc-${i}`, { clusterIPs: [`10.96.0.${i + 1}`] }))
   const metrics = new SyncMetrics()
   const logs: LogCapture = captureLog()
   let changes = 0
@@ -32,7 +33,11 @@ async function setup(options: FakeKubeOptions = {}, overrides: Partial<WatchSett
     watch.start(() => changes++)
     stops.push(() => watch.stop())
   }
-  const names = () => watch.state().services.map((s) => s.name).sort()
+  const names = () =>
+    watch
+      .state()
+      .services.map((s) => s.name)
+      .sort()
   return { api, watch, metrics, logs, start, names, changes: () => changes }
 }
 
@@ -77,15 +82,21 @@ test('watch events update the state: add, modify, delete, for every resource', a
   api.apply('workloadentries', workloadEntry('vm', 'w', '10.0.0.7', { app: 'mysql' }))
   api.apply('configmaps', meshConfigMap('defaultServiceExportTo: ["."]'))
   api.apply('configmaps', { ...meshConfigMap(''), metadata: { name: 'other', namespace: 'istio-system' } })
-  await waitFor(() => {
-    const s = watch.state()
-    return (
-      s.services.find((x) => x.name === 'svc-0')?.clusterIPs[0] === '10.96.9.9' &&
-      !s.services.some((x) => x.name === 'svc-1') &&
-      s.slices.length === 1 && s.serviceEntries.length === 1 && s.workloadEntries.length === 1 &&
-      watch.mesh().serviceExportTo?.[0] === '.'
-    )
-  }, 3000, 'every event applied')
+  await waitFor(
+    () => {
+      const s = watch.state()
+      return (
+        s.services.find((x) => x.name === 'svc-0')?.clusterIPs[0] === '10.96.9.9' &&
+        !s.services.some((x) => x.name === 'svc-1') &&
+        s.slices.length === 1 &&
+        s.serviceEntries.length === 1 &&
+        s.workloadEntries.length === 1 &&
+        watch.mesh().serviceExportTo?.[0] === '.'
+      )
+    },
+    3000,
+    'every event applied'
+  )
 })
 
 test('410 Gone on the watch: the informer lists again and converges on what changed meanwhile', async () => {
@@ -93,7 +104,9 @@ test('410 Gone on the watch: the informer lists again and converges on what chan
   start()
   await watch.ready
   await waitFor(() => api.watchCount('services') === 1)
-  const listsBefore = api.requests.filter((r) => r.path === '/api/v1/services' && r.query.get('watch') !== 'true').length
+  const listsBefore = api.requests.filter(
+    (r) => r.path === '/api/v1/services' && r.query.get('watch') !== 'true'
+  ).length
   // Changes the client never sees as events: it must find them by listing again.
   api.apply('services', service('bookinfo', 'svc-new'))
   api.expireWatches('services')
@@ -134,13 +147,18 @@ test('a watch the server ends (timeoutSeconds) is reopened; bookmarks keep the r
   await watch.ready
   // A write elsewhere moves the cluster's resourceVersion on; only bookmarks tell the services watch.
   api.apply('namespaces', namespace('elsewhere'))
-  await waitFor(async () => (await valueOf(metrics.watchRestarts, { resource: 'services', reason: 'closed' })) >= 1, 3000)
+  await waitFor(
+    async () => (await valueOf(metrics.watchRestarts, { resource: 'services', reason: 'closed' })) >= 1,
+    3000
+  )
   api.apply('services', service('bookinfo', 'after-timeout'))
   await waitFor(() => names().includes('after-timeout'), 3000)
   const resumed = api.requests.filter((r) => r.path === '/api/v1/services' && r.query.get('watch') === 'true')
   expect(resumed.length).toBeGreaterThanOrEqual(2)
   // The second watch resumes from a bookmark's resourceVersion, not from the list's.
-  expect(Number(resumed[1]!.query.get('resourceVersion'))).toBeGreaterThan(Number(resumed[0]!.query.get('resourceVersion')))
+  expect(Number(resumed[1]!.query.get('resourceVersion'))).toBeGreaterThan(
+    Number(resumed[0]!.query.get('resourceVersion'))
+  )
 })
 
 test('failing lists are retried with backoff; readiness waits for them', async () => {
@@ -148,7 +166,9 @@ test('failing lists are retried with backoff; readiness waits for them', async (
   api.failNext('services', 500, 503)
   start()
   await watch.ready
-  const lists = api.requests.filter((r) => r.path === '/api/v1/services' && !r.query.get('continue') && r.query.get('watch') !== 'true')
+  const lists = api.requests.filter(
+    (r) => r.path === '/api/v1/services' && !r.query.get('continue') && r.query.get('watch') !== 'true'
+  )
   expect(lists.length).toBe(3)
 })
 
@@ -158,7 +178,9 @@ test('without Istio CRDs: ready with Services alone, and said once in the log', 
   await watch.ready
   expect(watch.state().services).toHaveLength(5)
   expect(watch.state().serviceEntries).toEqual([])
-  expect(logs.messages().filter((m) => m.includes('Istio'))).toEqual(["Istio's CRDs are not installed: publishing Services only"])
+  expect(logs.messages().filter((m) => m.includes('Istio'))).toEqual([
+    "Istio's CRDs are not installed: publishing Services only",
+  ])
   expect(logs.records.filter((r) => r['msg'] === 'list/watch failed; restarting')).toEqual([])
 })
 
@@ -175,7 +197,9 @@ test('an expired continue token (410 between pages) falls back to one full list'
   start()
   await watch.ready
   expect(names()).toContain('between-pages')
-  const full = api.requests.filter((r) => r.path === '/api/v1/services' && r.query.get('watch') !== 'true' && !r.query.get('limit'))
+  const full = api.requests.filter(
+    (r) => r.path === '/api/v1/services' && r.query.get('watch') !== 'true' && !r.query.get('limit')
+  )
   expect(full).toHaveLength(1)
 })
 

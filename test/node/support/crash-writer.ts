@@ -9,6 +9,14 @@ const padding = 'x'.repeat(4 * 1024 * 1024)
 for (let revision = 1; ; revision++) {
   const document = JSON.stringify({ revision, padding })
   const at = new Date().toISOString()
-  await store.put({ cluster: 'east-1', revision, generatedAt: at, receivedAt: at, names: 1, digest: String(revision), document })
+  await store.put({
+    cluster: 'east-1',
+    revision,
+    generatedAt: at,
+    receivedAt: at,
+    names: 1,
+    digest: String(revision),
+    document,
+  })
   process.stdout.write(`${revision}\n`)
 }

@@ -35,7 +35,9 @@ export const CASES: Expected[] = [
     name: '_http._tcp.productpage.bookinfo.svc.cluster.local',
     type: 'SRV',
     rcode: 'NOERROR',
-    answer: ['_http._tcp.productpage.bookinfo.svc.cluster.local. 30 IN SRV 0 100 9080 productpage.bookinfo.svc.cluster.local.'],
+    answer: [
+      '_http._tcp.productpage.bookinfo.svc.cluster.local. 30 IN SRV 0 100 9080 productpage.bookinfo.svc.cluster.local.',
+    ],
     authority: [],
   },
   {

@@ -7,7 +7,11 @@ export interface H2Reply {
   body: Buffer
 }
 
-export function h2Request(session: http2.ClientHttp2Session, path: string, options: { method?: string; body?: Uint8Array; headers?: Record<string, string> } = {}): Promise<H2Reply> {
+export function h2Request(
+  session: http2.ClientHttp2Session,
+  path: string,
+  options: { method?: string; body?: Uint8Array; headers?: Record<string, string> } = {}
+): Promise<H2Reply> {
   const stream = session.request({ ':method': options.method ?? 'GET', ':path': path, ...options.headers })
   const reply = h2Reply(stream)
   stream.end(options.body)
@@ -26,7 +30,10 @@ export function h2Reply(stream: http2.ClientHttp2Stream): Promise<H2Reply> {
   })
 }
 
-export function h2Connect(url: string, options: http2.SecureClientSessionOptions = {}): Promise<http2.ClientHttp2Session> {
+export function h2Connect(
+  url: string,
+  options: http2.SecureClientSessionOptions = {}
+): Promise<http2.ClientHttp2Session> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(url, options)
     session.once('connect', () => resolve(session))

@@ -34,19 +34,20 @@ export function send(url: string, options: SendOptions = {}): Promise<Reply> {
     timeout: options.timeoutMs ?? 10_000,
   }
   return new Promise((resolve, reject) => {
-    const request = client.request(
-      target,
-      requestOptions,
-      (response) => {
-        const chunks: Buffer[] = []
-        response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('end', () => {
-          const socket = response.socket as { alpnProtocol?: string | false }
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), alpn: socket.alpnProtocol ?? false })
+    const request = client.request(target, requestOptions, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => {
+        const socket = response.socket as { alpnProtocol?: string | false }
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks),
+          alpn: socket.alpnProtocol ?? false,
         })
-        response.on('error', reject)
-      }
-    )
+      })
+      response.on('error', reject)
+    })
     request.on('timeout', () => request.destroy(new Error(`${url} timed out`)))
     request.on('error', reject)
     request.end(options.body)

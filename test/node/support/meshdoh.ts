@@ -22,7 +22,14 @@ export const LOOPBACK = {
   cluster: 'loop',
   revision: 1,
   generatedAt: '2026-11-24T19:00:00Z',
-  services: [{ name: 'web', namespace: 'interop', clusterIPs: ['127.0.0.7', '::1'], ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }],
+  services: [
+    {
+      name: 'web',
+      namespace: 'interop',
+      clusterIPs: ['127.0.0.7', '::1'],
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    },
+  ],
 }
 
 export interface TestMeshdoh {
@@ -36,9 +43,15 @@ export interface TestMeshdoh {
 }
 
 export const testSettings = () =>
-  parseSettings({ MESHDOH_PUSH_TOKENS: TOKEN, MESHDOH_VIEWS: JSON.stringify(views), MESHDOH_FRESHNESS_SECONDS: '0.001' })
+  parseSettings({
+    MESHDOH_PUSH_TOKENS: TOKEN,
+    MESHDOH_VIEWS: JSON.stringify(views),
+    MESHDOH_FRESHNESS_SECONDS: '0.001',
+  })
 
-export async function startMeshdoh(options: { tls?: boolean; pki?: Pki; dataDir?: string; drainMs?: number } = {}): Promise<TestMeshdoh> {
+export async function startMeshdoh(
+  options: { tls?: boolean; pki?: Pki; dataDir?: string; drainMs?: number } = {}
+): Promise<TestMeshdoh> {
   const dir = tempDir()
   const pki = options.pki ?? (options.tls ? await makePki(dir) : undefined)
   const dataDir = options.dataDir ?? join(dir, 'data')

@@ -2,7 +2,11 @@
 import type { NodeServer } from '../../../src/runtime/node-server.ts'
 
 /** The sum of a counter or gauge over the series whose labels include `labels`. */
-export async function metricValue(server: NodeServer, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  server: NodeServer,
+  name: string,
+  labels: Record<string, string> = {}
+): Promise<number> {
   const metric = server.metrics.registry.getSingleMetric(name)
   if (metric === undefined) throw new Error(`no metric ${name}`)
   const { values } = await metric.get()

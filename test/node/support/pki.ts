@@ -24,8 +24,23 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 export async function makePki(dir: string): Promise<Pki> {
   requireTool('openssl', 'openssl')
   const ca = join(dir, 'ca.pem')
-  await openssl(['req', '-x509', ...EC, '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '2', '-subj', '/CN=meshdoh test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'])
+  await openssl([
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    join(dir, 'ca.key'),
+    '-out',
+    ca,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=meshdoh test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ])
   const { cert, key } = await issueCert(dir, 'server', 1)
   return { dir, ca, cert, key }
 }
@@ -36,14 +51,33 @@ export async function issueCert(dir: string, name: string, serial: number): Prom
   const csr = join(dir, `${name}.csr`)
   const cert = join(dir, `${name}.pem`)
   const ext = join(dir, `${name}.ext`)
-  writeFileSync(ext, [
-    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature',
-    'extendedKeyUsage=serverAuth',
-  ].join('\n'))
+  writeFileSync(
+    ext,
+    [
+      'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature',
+      'extendedKeyUsage=serverAuth',
+    ].join('\n')
+  )
   await openssl(['req', ...EC, '-keyout', key, '-out', csr, '-subj', `/CN=${name}`])
-  await openssl(['x509', '-req', '-in', csr, '-CA', join(dir, 'ca.pem'), '-CAkey', join(dir, 'ca.key'),
-    '-set_serial', String(serial), '-days', '2', '-out', cert, '-extfile', ext])
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, 'ca.pem'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-set_serial',
+    String(serial),
+    '-days',
+    '2',
+    '-out',
+    cert,
+    '-extfile',
+    ext,
+  ])
   return { cert, key }
 }

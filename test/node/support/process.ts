@@ -21,7 +21,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; killed (and reported) when it outlives timeoutMs. */
-export function run(command: string, args: string[], options: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: { timeoutMs?: number; input?: string } = {}
+): Promise<RunResult> {
   const child = start(command, args)
   const timeoutMs = options.timeoutMs ?? 15_000
   let stdout = ''
@@ -48,7 +52,11 @@ export function run(command: string, args: string[], options: { timeoutMs?: numb
 }
 
 /** Starts a long-running child; the caller stops it with kill() (afterAll does, at the latest). */
-export function start(command: string, args: string[], env: Record<string, string | undefined> = process.env): ChildProcess {
+export function start(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = process.env
+): ChildProcess {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env as NodeJS.ProcessEnv })
   started.add(child)
   child.on('exit', () => started.delete(child))
@@ -82,8 +90,12 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 10
         if (match) return done(() => resolve(match))
       }
     }
-    const onExit = (code: number | null) => done(() => reject(new Error(`exited (${code}) before printing ${pattern}\n${buffered}`)))
-    const timer = setTimeout(() => done(() => reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms\n${buffered}`))), timeoutMs)
+    const onExit = (code: number | null) =>
+      done(() => reject(new Error(`exited (${code}) before printing ${pattern}\n${buffered}`)))
+    const timer = setTimeout(
+      () => done(() => reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms\n${buffered}`))),
+      timeoutMs
+    )
     const done = (then: () => void) => {
       clearTimeout(timer)
       child.stdout!.off('data', onData)
