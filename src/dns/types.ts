@@ -12,6 +12,7 @@ export const Rcode = {
 } as const
 export type Rcode = (typeof Rcode)[keyof typeof Rcode]
 
+/** Record types by mnemonic: the ones meshdoh answers, and the common ones people type. */
 export const QType = {
   A: 1,
   NS: 2,
@@ -23,11 +24,26 @@ export const QType = {
   TXT: 16,
   AAAA: 28,
   SRV: 33,
+  NAPTR: 35,
   OPT: 41,
+  DS: 43,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  SVCB: 64,
+  HTTPS: 65,
   IXFR: 251,
   AXFR: 252,
   ANY: 255,
+  CAA: 257,
 } as const
+
+/** The mnemonic of a type number, or undefined for one without a name here. */
+export function typeName(type: number): string | undefined {
+  return TYPE_NAMES.get(type)
+}
+
+const TYPE_NAMES = new Map<number, string>(Object.entries(QType).map(([name, code]) => [code, name]))
 
 export interface SoaData {
   mname: string

@@ -5,27 +5,10 @@
  */
 import { createHash } from 'node:crypto'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { typeName } from '../dns/types.ts'
 import type { AppEvents } from '../http/resolver.ts'
 import type { SnapshotStore } from '../store/store.ts'
 
-const TYPES: Record<number, string> = {
-  1: 'A',
-  2: 'NS',
-  5: 'CNAME',
-  6: 'SOA',
-  12: 'PTR',
-  15: 'MX',
-  16: 'TXT',
-  28: 'AAAA',
-  33: 'SRV',
-  35: 'NAPTR',
-  43: 'DS',
-  48: 'DNSKEY',
-  64: 'SVCB',
-  65: 'HTTPS',
-  255: 'ANY',
-  257: 'CAA',
-}
 const RCODES: Record<number, string> = {
   0: 'NOERROR',
   1: 'FORMERR',
@@ -103,7 +86,7 @@ export function createMetrics(store: SnapshotStore, now: () => number = Date.now
     query({ view, type, rcode, seconds }) {
       let label = labels.get(view.id)
       if (label === undefined) labels.set(view.id, (label = viewLabel(view.id)))
-      queries.inc({ rcode: RCODES[rcode] ?? String(rcode), type: TYPES[type] ?? 'other', view: label })
+      queries.inc({ rcode: RCODES[rcode] ?? String(rcode), type: typeName(type) ?? 'other', view: label })
       latency.observe(seconds)
     },
     push({ outcome }) {

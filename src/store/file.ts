@@ -9,12 +9,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
+  HeldSnapshots,
   decidePut,
-  stampOf,
   summarize,
   type PutOutcome,
   type SnapshotStore,
-  type StoreContents,
   type StoredSnapshot,
 } from './store.ts'
 
@@ -25,13 +24,14 @@ const CLUSTER = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 
 export class FileStoreError extends Error {}
 
-export class FileStore implements SnapshotStore {
-  readonly #held = new Map<string, StoredSnapshot>()
+export class FileStore extends HeldSnapshots implements SnapshotStore {
   // One write at a time per process: a put decides against the state the previous put left,
   // so two concurrent pushes cannot both pass decidePut and let the older one land last.
   #queue: Promise<unknown> = Promise.resolve()
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string) {
+    super()
+  }
 
   /** Opens (creating) a data directory: removes temp files left by a crash, loads every snapshot. */
   static async open(dir: string): Promise<FileStore> {
@@ -56,40 +56,27 @@ export class FileStore implements SnapshotStore {
     if (record.cluster !== cluster || !Number.isSafeInteger(record.revision) || typeof record.document !== 'string') {
       throw new FileStoreError(`${join(this.dir, file)} is not a stored snapshot of cluster "${cluster}"`)
     }
-    this.#held.set(cluster, record)
-  }
-
-  async stamp(): Promise<string> {
-    return stampOf(this.#held.values())
-  }
-
-  async load(): Promise<StoreContents> {
-    const snapshots = [...this.#held.values()]
-    return { stamp: stampOf(snapshots), snapshots }
-  }
-
-  async list() {
-    return [...this.#held.values()].map(summarize)
+    this.held.set(cluster, record)
   }
 
   put(record: StoredSnapshot): Promise<PutOutcome> {
     return this.#serial(async () => {
-      const decision = decidePut(this.#held.get(record.cluster), record)
+      const decision = decidePut(this.held.get(record.cluster), record)
       if (decision !== 'store') return decision
       await this.#write(record)
-      this.#held.set(record.cluster, record)
+      this.held.set(record.cluster, record)
       return { status: 'stored', summary: summarize(record) }
     })
   }
 
   delete(cluster: string): Promise<boolean> {
     return this.#serial(async () => {
-      if (!this.#held.has(cluster)) return false
+      if (!this.held.has(cluster)) return false
       await unlink(this.#path(cluster)).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error
       })
       await this.#syncDir()
-      this.#held.delete(cluster)
+      this.held.delete(cluster)
       return true
     })
   }

@@ -7,14 +7,7 @@
  */
 import type { Worker } from 'node:cluster'
 import type { FileStore } from './file.ts'
-import {
-  stampOf,
-  summarize,
-  type PutOutcome,
-  type SnapshotStore,
-  type StoreContents,
-  type StoredSnapshot,
-} from './store.ts'
+import { HeldSnapshots, type PutOutcome, type SnapshotStore, type StoredSnapshot } from './store.ts'
 
 type Request =
   | { meshdohStore: 'put'; id: number; record: StoredSnapshot }
@@ -89,8 +82,7 @@ export class StoreHost {
 }
 
 /** In a worker: the store as the primary keeps it. */
-export class WorkerStore implements SnapshotStore {
-  readonly #held = new Map<string, StoredSnapshot>()
+export class WorkerStore extends HeldSnapshots implements SnapshotStore {
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
   readonly #listeners: Array<() => void> = []
   #next = 0
@@ -101,10 +93,11 @@ export class WorkerStore implements SnapshotStore {
   }
 
   private constructor() {
+    super()
     process.on('message', (message: Message) => {
       if (message?.meshdohStore === 'changed') {
-        if (message.record) this.#held.set(message.cluster, message.record)
-        else this.#held.delete(message.cluster)
+        if (message.record) this.held.set(message.cluster, message.record)
+        else this.held.delete(message.cluster)
         for (const listener of this.#listeners) listener()
         process.send!({ meshdohStore: 'applied', id: message.id } satisfies Request)
       } else if (message?.meshdohStore === 'reply') {
@@ -120,7 +113,7 @@ export class WorkerStore implements SnapshotStore {
     if (process.send === undefined) throw new Error('WorkerStore runs only in a cluster worker')
     const store = new WorkerStore()
     for (const record of (await store.#ask({ meshdohStore: 'load', id: 0 })) as StoredSnapshot[])
-      store.#held.set(record.cluster, record)
+      store.held.set(record.cluster, record)
     return store
   }
 
@@ -130,19 +123,6 @@ export class WorkerStore implements SnapshotStore {
       this.#pending.set(id, { resolve, reject })
       process.send!({ ...request, id })
     })
-  }
-
-  async stamp(): Promise<string> {
-    return stampOf(this.#held.values())
-  }
-
-  async load(): Promise<StoreContents> {
-    const snapshots = [...this.#held.values()]
-    return { stamp: stampOf(snapshots), snapshots }
-  }
-
-  async list() {
-    return [...this.#held.values()].map(summarize)
   }
 
   async put(record: StoredSnapshot): Promise<PutOutcome> {

@@ -72,3 +72,24 @@ export function stampOf(snapshots: Iterable<{ cluster: string; revision: number;
     .sort()
     .join(',')
 }
+
+/**
+ * What a store holds in memory, and the reads every such store answers alike (memory, file,
+ * and a worker's copy of the primary's): the subclass decides how puts and deletes happen.
+ */
+export abstract class HeldSnapshots {
+  protected readonly held = new Map<string, StoredSnapshot>()
+
+  async stamp(): Promise<string> {
+    return stampOf(this.held.values())
+  }
+
+  async load(): Promise<StoreContents> {
+    const snapshots = [...this.held.values()]
+    return { stamp: stampOf(snapshots), snapshots }
+  }
+
+  async list(): Promise<SnapshotSummary[]> {
+    return [...this.held.values()].map(summarize)
+  }
+}
