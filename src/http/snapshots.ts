@@ -84,7 +84,10 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
       409
     )
   }
-  if (outcome.status === 'stored') deps.changed()
+  if (outcome.status === 'stored') {
+    deps.holder.remember(record.digest, snapshot)
+    deps.changed()
+  }
   const { revision, names } = outcome.summary
   return c.json({ cluster, revision, names }, 200)
 }

@@ -11,7 +11,10 @@ import type { Snapshot } from './schema.ts'
 /** What the holder reads; every snapshot store has this shape. */
 export interface SnapshotSource {
   stamp(): Promise<string>
-  load(): Promise<{ stamp: string; snapshots: Array<{ cluster: string; revision: number; document: string }> }>
+  load(): Promise<{
+    stamp: string
+    snapshots: Array<{ cluster: string; revision: number; digest: string; document: string }>
+  }>
 }
 
 export interface HolderOptions {
@@ -38,6 +41,8 @@ export class RegistryHolder {
   #checkedAt = -Infinity
   #succeededAt = -Infinity
   #serving: Serving['clusters'] = []
+  /** Documents pushed through this isolate since the last compile, parsed, by digest. */
+  #parsed = new Map<string, Snapshot>()
   #refresh: Promise<Registry> | undefined
   /** How many times a registry was compiled: once per revision, never per query. */
   compiles = 0
@@ -68,6 +73,14 @@ export class RegistryHolder {
     return this.#stamp !== undefined && sinceCheckMs > (this.options.staleMs ?? 60_000)
   }
 
+  /**
+   * A snapshot this isolate has just validated and stored, by the digest it was stored with:
+   * the next compile takes it as it is instead of parsing the stored document back.
+   */
+  remember(digest: string, snapshot: Snapshot): void {
+    this.#parsed.set(digest, snapshot)
+  }
+
   /** Makes the next `current()` ask the store: after a push or delete in this isolate. */
   invalidate(): void {
     this.#checkedAt = -Infinity
@@ -79,7 +92,12 @@ export class RegistryHolder {
       if (stamp !== this.#stamp) {
         const contents = await this.source.load()
         if (contents.stamp !== this.#stamp) {
-          const snapshots = contents.snapshots.map((s) => JSON.parse(s.document) as Snapshot)
+          // A push this isolate just validated is taken as parsed. Parsed documents are not
+          // kept past the compile: the index alone must fit an isolate's memory.
+          const snapshots = contents.snapshots.map(
+            (s) => this.#parsed.get(s.digest) ?? (JSON.parse(s.document) as Snapshot)
+          )
+          this.#parsed.clear()
           this.#registry = compileRegistry(snapshots, { defaultDomain: this.options.defaultDomain })
           this.#stamp = contents.stamp
           this.#serving = contents.snapshots.map(({ cluster, revision }) => ({ cluster, revision }))
