@@ -107,6 +107,9 @@ export const syncPart: Part = {
           `127.0.0.1:${metricsPort}`,
           '--debounce',
           `${DEBOUNCE_MS}ms`,
+          // debug adds "pushing": when the PUT leaves the job, before the resolver's own work
+          '--log-level',
+          'debug',
         ],
         {
           env: { ...process.env, MESHDOH_SYNC_TOKEN: PUSH_TOKEN },
@@ -124,16 +127,18 @@ export const syncPart: Part = {
       const during: Memory[] = []
       const latencies: number[] = []
       const pushed: number[] = []
+      const sent: number[] = []
       for (let n = 0; n < CHANGES; n++) {
         const applied = await change(ready.control, n)
         const answered = await answeredAt(resolver.port, applied.name, applied.ip, 30_000)
         latencies.push(answered - applied.at)
         pushed.push((await waitForLog(logs, 'snapshot accepted', applied.at, 10_000)).time - applied.at)
+        sent.push((await waitForLog(logs, 'pushing', applied.at, 10_000)).time - applied.at)
         await new Promise((r) => setTimeout(r, 300))
         during.push(await memoryOf(job.pid, metricsPort))
       }
       closeProbe()
-      return report({ ready, spawnedAt, started, synced, accepted, memory, during, latencies, pushed })
+      return report({ ready, spawnedAt, started, synced, accepted, memory, during, latencies, pushed, sent })
     } finally {
       await stopAll()
       rmSync(dir, { recursive: true, force: true })
@@ -152,6 +157,8 @@ interface Figures {
   during: Memory[]
   latencies: number[]
   pushed: number[]
+  /** Change applied → the job logs "pushing": the PUT leaves for the resolver. */
+  sent: number[]
 }
 
 function report(f: Figures): PartOutput {
@@ -198,6 +205,12 @@ function report(f: Figures): PartOutput {
           fmt(Math.max(...f.latencies)),
         ],
         [
+          'change applied → PUT sent to the resolver ("pushing" logged by the job)',
+          fmt(median(f.sent)),
+          fmt(quantile(f.sent, 0.95)),
+          fmt(Math.max(...f.sent)),
+        ],
+        [
           'change applied → "snapshot accepted" logged by the job',
           fmt(median(f.pushed)),
           fmt(quantile(f.pushed, 0.95)),
@@ -227,7 +240,7 @@ function report(f: Figures): PartOutput {
       { target: 'first snapshot < 1 s (job start → accepted)', measured: `${fmt(first)} ms`, met: first < 1000 },
       {
         target: `change → answer within debounce + 100 ms (${bound} ms)`,
-        measured: `${fmt(change)} ms (median of ${CHANGES})`,
+        measured: `${fmt(change)} ms (median of ${CHANGES}); the PUT leaves the job after ${fmt(median(f.sent))} ms`,
         met: change <= bound,
       },
       {
