@@ -44,28 +44,13 @@ export function attachWireFastPath(
   )
 }
 
-// respond() copies the headers it is given, so one object per (cache-control, length) serves
-// every response alike instead of a new one per response; bounded, as TTLs and sizes vary.
-const HEADERS = new Map<string, http2.OutgoingHttpHeaders>()
-
-function headersFor(cacheControl: string, length: number): http2.OutgoingHttpHeaders {
-  const key = `${cacheControl}|${length}`
-  let headers = HEADERS.get(key)
-  if (headers === undefined) {
-    if (HEADERS.size >= 4096) HEADERS.clear()
-    headers = {
-      ':status': 200,
-      'content-type': 'application/dns-message',
-      'cache-control': cacheControl,
-      'content-length': length,
-    }
-    HEADERS.set(key, headers)
-  }
-  return headers
-}
-
 function send(stream: http2.ServerHttp2Stream, { body, cacheControl }: FastReply): void {
   if (stream.destroyed || stream.closed) return
-  stream.respond(headersFor(cacheControl, body.length))
+  stream.respond({
+    ':status': 200,
+    'content-type': 'application/dns-message',
+    'cache-control': cacheControl,
+    'content-length': body.length,
+  })
   stream.end(body)
 }
