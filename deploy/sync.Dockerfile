@@ -12,8 +12,11 @@ RUN npm run typecheck
 
 FROM node:22-bookworm-slim
 WORKDIR /app
-# tsx is a development dependency, so the installed tree is kept whole.
-COPY --from=build /app /app
+# The runtime image holds the production dependencies only (tsx among them: the code runs
+# from source) and the sources the type check passed.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+COPY --from=build /app/src ./src
 # A numeric user, so that the kubelet can check runAsNonRoot.
 USER 10001:10001
 ENTRYPOINT ["node_modules/.bin/tsx", "src/sync/main.ts"]
