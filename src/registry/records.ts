@@ -36,28 +36,9 @@ export class Origin {
   ) {}
 }
 
-/** One Kubernetes Service as one cluster's snapshot describes it. */
-export class ServiceRecord implements Addresses {
-  /** ClusterIPs, or for a headless service the union of its ready endpoint addresses. */
-  v4: readonly string[] = NONE
-  v6: readonly string[] = NONE
-  /** Headless: the endpoint names (R4.2, R4.3), distinct, in snapshot order: its SRV targets. */
-  endpointNames: readonly string[] = NONE
-
-  constructor(
-    readonly origin: Origin,
-    readonly kind: 'cluster-ip' | 'headless' | 'external',
-    readonly namespace: string,
-    readonly fqdn: string,
-    readonly visibility: Visibility,
-    readonly ports: readonly PortRecord[],
-    readonly externalName: string | undefined
-  ) {}
-
-  /** The record is its own address list (one object less per name). */
-  get addresses(): Addresses {
-    return this
-  }
+/** A record read through its snapshot's origin: cluster, ttl and serial live there once. */
+abstract class FromOrigin {
+  constructor(readonly origin: Origin) {}
 
   get cluster(): string {
     return this.origin.cluster
@@ -69,6 +50,32 @@ export class ServiceRecord implements Addresses {
 
   get serial(): number {
     return this.origin.serial
+  }
+}
+
+/** One Kubernetes Service as one cluster's snapshot describes it. */
+export class ServiceRecord extends FromOrigin implements Addresses {
+  /** ClusterIPs, or for a headless service the union of its ready endpoint addresses. */
+  v4: readonly string[] = NONE
+  v6: readonly string[] = NONE
+  /** Headless: the endpoint names (R4.2, R4.3), distinct, in snapshot order: its SRV targets. */
+  endpointNames: readonly string[] = NONE
+
+  constructor(
+    origin: Origin,
+    readonly kind: 'cluster-ip' | 'headless' | 'external',
+    readonly namespace: string,
+    readonly fqdn: string,
+    readonly visibility: Visibility,
+    readonly ports: readonly PortRecord[],
+    readonly externalName: string | undefined
+  ) {
+    super(origin)
+  }
+
+  /** The record is its own address list (one object less per name). */
+  get addresses(): Addresses {
+    return this
   }
 }
 
@@ -91,9 +98,9 @@ export class EndpointRecord implements Addresses {
 }
 
 /** One host of one ServiceEntry in one cluster's snapshot. */
-export class EntryRecord {
+export class EntryRecord extends FromOrigin {
   constructor(
-    readonly origin: Origin,
+    origin: Origin,
     readonly namespace: string,
     /** Normalised; wildcard hosts keep their `*.` prefix. */
     readonly host: string,
@@ -104,18 +111,8 @@ export class EntryRecord {
     readonly hostVips: Addresses,
     /** Answered only when the entry has no VIP at all (R13.2). */
     readonly endpoints: Addresses
-  ) {}
-
-  get cluster(): string {
-    return this.origin.cluster
-  }
-
-  get ttl(): number {
-    return this.origin.ttl
-  }
-
-  get serial(): number {
-    return this.origin.serial
+  ) {
+    super(origin)
   }
 }
 
