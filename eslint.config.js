@@ -20,7 +20,7 @@ const layer = (files, patterns, allowTypeImports = false) => ({
 })
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.wrangler/', 'worker-configuration.d.ts', 'data/'] },
+  { ignores: ['node_modules/', '.wrangler/', 'worker-configuration.d.ts', 'data/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
