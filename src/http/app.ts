@@ -3,11 +3,12 @@
  * push. Runtimes pass in their store and settings (createApp), nothing else.
  */
 import { Hono, type Context } from 'hono'
-import { RegistryHolder } from '../registry/holder.ts'
+import { RegistryHolder, type HolderOptions } from '../registry/holder.ts'
 import { EMPTY_VIEW, type View } from '../registry/views.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore } from '../store/store.ts'
 import { findView } from './auth.ts'
+import type { Inflate } from './body.ts'
 import { dohGet, dohPost } from './doh.ts'
 import { answerJson } from './resolve.ts'
 import { Resolver, type AppEvents, type Upstream } from './resolver.ts'
@@ -26,6 +27,10 @@ export interface AppDeps {
   rateLimiter?: RateLimiter
   /** The client's address as the runtime knows it, the key of the rate limit. */
   clientAddress?: (c: Context) => string | undefined
+  /** A faster gzip decoder than DecompressionStream, where the runtime has one (body.ts). */
+  inflate?: Inflate
+  /** Runtimes with memory to spare keep parsed snapshots (holder.ts `keepParsed`). */
+  parsed?: Pick<HolderOptions, 'keepParsed' | 'pause'>
 }
 
 export interface MeshdohApp {
@@ -47,10 +52,19 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     now: () => now().getTime(),
     onError: (error) => events.error?.(error),
     staleMs: settings.staleSeconds * 1000,
+    ...deps.parsed,
   })
   const upstream = deps.upstream ?? (settings.upstream ? dohUpstream({ url: settings.upstream }) : undefined)
   const resolver = new Resolver(holder, upstream, events)
-  const snapshotDeps: SnapshotRoutesDeps = { store, settings, now, events, holder, changed: () => holder.invalidate() }
+  const snapshotDeps: SnapshotRoutesDeps = {
+    store,
+    settings,
+    now,
+    events,
+    holder,
+    changed: () => holder.invalidate(),
+    inflate: deps.inflate,
+  }
   const app = new Hono()
   if (deps.rateLimiter) {
     const limited = rateLimit(deps.rateLimiter, deps.clientAddress ?? (() => undefined))

@@ -1,13 +1,13 @@
 /** Snapshot push and status (snapshot-v1.md): every status code the contract lists. */
 import type { Context } from 'hono'
 import { countNames } from '../registry/compile.ts'
-import { parseSnapshot } from '../registry/validate.ts'
+import { parseSnapshotReusing } from '../registry/revalidate.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore, StoredSnapshot } from '../store/store.ts'
 import { mayPush } from './auth.ts'
 import type { AppEvents } from './resolver.ts'
 import type { RegistryHolder } from '../registry/holder.ts'
-import { readBody } from './body.ts'
+import { readBody, type Inflate } from './body.ts'
 
 export interface SnapshotRoutesDeps {
   store: SnapshotStore
@@ -17,6 +17,7 @@ export interface SnapshotRoutesDeps {
   now: () => Date
   events: AppEvents
   holder: RegistryHolder
+  inflate?: Inflate
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -55,7 +56,7 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
   if (encoding !== 'identity' && encoding !== 'gzip') {
     return c.json({ error: `unsupported Content-Encoding "${encoding}"; use gzip or none` }, 415)
   }
-  const body = await readBody(c.req.raw, deps.settings.maxSnapshotBytes, encoding === 'gzip')
+  const body = await readBody(c.req.raw, deps.settings.maxSnapshotBytes, encoding === 'gzip', deps.inflate)
   if (!body.ok) return c.json({ error: body.error, ...(body.status === 400 ? { path: '' } : {}) }, body.status)
 
   let value: unknown
@@ -64,7 +65,7 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
   } catch (error) {
     return c.json({ error: `not valid JSON: ${error instanceof Error ? error.message : 'parse error'}`, path: '' }, 400)
   }
-  const parsed = parseSnapshot(value, cluster)
+  const parsed = parseSnapshotReusing(value, cluster, deps.holder.validatedOf(cluster))
   if (!parsed.ok) return c.json({ error: parsed.error, path: parsed.path }, 400)
 
   const snapshot = parsed.snapshot
@@ -77,7 +78,9 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
     digest: await sha256Hex(body.bytes),
     document: JSON.stringify(snapshot),
   }
-  const outcome = await deps.store.put(record)
+  const stored = deps.store.put(record)
+  deps.holder.prepare(record.digest, snapshot)
+  const outcome = await stored
   if (outcome.status === 'stale') {
     return c.json(
       { error: `revision ${snapshot.revision} is not newer than the held revision`, current: outcome.current },
@@ -85,7 +88,7 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
     )
   }
   if (outcome.status === 'stored') {
-    deps.holder.remember(record.digest, snapshot)
+    deps.holder.remember(record.digest, snapshot, parsed.validated)
     deps.changed()
   }
   const { revision, names } = outcome.summary

@@ -203,9 +203,9 @@ class Builder {
     }
   }
 
-  services(snapshot: Snapshot, origin: Origin): void {
+  services(snapshot: Snapshot, origin: Origin, from: number, to: number): void {
     const parents = new Map<string, string>()
-    for (const service of snapshot.services) {
+    for (const service of snapshot.services.slice(from, to)) {
       let parent = parents.get(service.namespace)
       if (parent === undefined) parents.set(service.namespace, (parent = `${service.namespace}.svc.${origin.domain}`))
       // join makes one flat string; a template would keep a chain of string pieces per name.
@@ -279,8 +279,8 @@ class Builder {
     }
   }
 
-  serviceEntries(snapshot: Snapshot, origin: Origin): void {
-    for (const entry of snapshot.serviceEntries) {
+  serviceEntries(snapshot: Snapshot, origin: Origin, from: number, to: number): void {
+    for (const entry of snapshot.serviceEntries.slice(from, to)) {
       const visibility = this.#visibilities.of(entry.exportTo, entry.namespace)
       for (const a of entry.addresses)
         if (!a.includes('/') || a.endsWith('/32') || a.endsWith('/128')) this.#addresses.add(a)
@@ -328,8 +328,11 @@ function ptrKey(owner: PtrOwner): string {
   return `${ptrTarget(owner)} ${ptrCluster(owner)} ${owner instanceof EntryRecord ? owner.namespace : ''}`
 }
 
-/** Compiles snapshots (any order) into a Registry; clusters are taken in name order (R17.2). */
-export function compileRegistry(snapshots: readonly Snapshot[], options: CompileOptions): Registry {
+/** Services and ServiceEntries compiled between two pauses of `compileInSlices`: a few milliseconds. */
+const SLICE = 2000
+
+/** The compile, pausing after every slice of elements. */
+function* compileSteps(snapshots: readonly Snapshot[], options: CompileOptions): Generator<void, Registry> {
   const sorted = [...snapshots].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0))
   const builder = new Builder()
   for (const snapshot of sorted) builder.zone(snapshot)
@@ -340,8 +343,14 @@ export function compileRegistry(snapshots: readonly Snapshot[], options: Compile
       snapshot.ttl,
       serialOf(snapshot.generatedAt)
     )
-    builder.services(snapshot, origin)
-    builder.serviceEntries(snapshot, origin)
+    for (let i = 0; i < snapshot.services.length; i += SLICE) {
+      builder.services(snapshot, origin, i, i + SLICE)
+      yield
+    }
+    for (let i = 0; i < snapshot.serviceEntries.length; i += SLICE) {
+      builder.serviceEntries(snapshot, origin, i, i + SLICE)
+      yield
+    }
   }
   return new Registry({
     names: builder.names,
@@ -354,18 +363,52 @@ export function compileRegistry(snapshots: readonly Snapshot[], options: Compile
   })
 }
 
+/** Compiles snapshots (any order) into a Registry; clusters are taken in name order (R17.2). */
+export function compileRegistry(snapshots: readonly Snapshot[], options: CompileOptions): Registry {
+  const steps = compileSteps(snapshots, options)
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+/**
+ * The same compile, giving the event loop a turn between slices: a push can compile the
+ * registry it is about to make current while the store's writes (each a callback) go on.
+ */
+export async function compileInSlices(
+  snapshots: readonly Snapshot[],
+  options: CompileOptions,
+  pause: () => Promise<void>
+): Promise<Registry> {
+  const steps = compileSteps(snapshots, options)
+  for (;;) {
+    // Pause first: the caller has just started the writes this compile is meant to overlap.
+    await pause()
+    const step = steps.next()
+    if (step.done) return step.value
+  }
+}
+
+/** Names per headless service, by parsed element: pushes that reuse elements (revalidate.ts) count them once. */
+const headlessNames = new WeakMap<Snapshot['services'][number], number>()
+
 /** How many names a snapshot publishes: the `names` of a push answer and of /v1/snapshots. */
 export function countNames(snapshot: Snapshot): number {
   let names = 0
   for (const service of snapshot.services) {
     names += 1
     if (service.clusterIPs.length > 0 || service.externalName) continue
-    const labels = new Set<string>()
-    for (const e of service.endpoints) {
-      if (e.hostname) labels.add(e.hostname)
-      else for (const a of e.addresses) labels.add(dashedIpName(a))
+    let count = headlessNames.get(service)
+    if (count === undefined) {
+      const labels = new Set<string>()
+      for (const e of service.endpoints) {
+        if (e.hostname) labels.add(e.hostname)
+        else for (const a of e.addresses) labels.add(dashedIpName(a))
+      }
+      headlessNames.set(service, (count = labels.size))
     }
-    names += labels.size
+    names += count
   }
   for (const entry of snapshot.serviceEntries) names += entry.hosts.length
   return names

@@ -4,8 +4,9 @@
  * revision and half of another. The store is asked whether anything changed at most once
  * per freshness interval; the hot path otherwise touches no storage.
  */
-import { compileRegistry } from './compile.ts'
+import { compileInSlices, compileRegistry } from './compile.ts'
 import { Registry } from './registry.ts'
+import type { ValidatedSnapshot } from './revalidate.ts'
 import type { Snapshot } from './schema.ts'
 
 /** What the holder reads; every snapshot store has this shape. */
@@ -25,6 +26,29 @@ export interface HolderOptions {
   onError?: (error: unknown) => void
   /** After this long without a successful check, answers are marked stale (RFC 8914 code 3). */
   staleMs?: number
+  /**
+   * Keep the parsed snapshots the registry was compiled from, and each cluster's last validated
+   * push: pushes are then revalidated against it (revalidate.ts) and compiled while the store
+   * writes (`prepare`). Costs memory of the order of the snapshots; the Node server turns it
+   * on, Workers isolates do not.
+   */
+  keepParsed?: boolean
+  /** Gives other work a turn during a prepared compile (Node: setImmediate). */
+  pause?: () => Promise<void>
+}
+
+interface Input {
+  cluster: string
+  digest: string
+  snapshot: Snapshot
+}
+
+/** The store contents a registry was compiled from, as one comparable string. */
+function inputsKey(inputs: Iterable<{ cluster: string; digest: string }>): string {
+  return [...inputs]
+    .map(({ cluster, digest }) => `${cluster}:${digest}`)
+    .sort()
+    .join(' ')
 }
 
 /** What this isolate answers from, for `/v1/snapshots` when the store cannot be read. */
@@ -44,8 +68,16 @@ export class RegistryHolder {
   /** Documents pushed through this isolate since the last compile, parsed, by digest. */
   #parsed = new Map<string, Snapshot>()
   #refresh: Promise<Registry> | undefined
+  /** keepParsed: the current registry's inputs, by cluster. */
+  #compiledFrom = new Map<string, Input>()
+  /** keepParsed: each cluster's last push validated here, the evidence for the next one. */
+  #validated = new Map<string, ValidatedSnapshot>()
+  /** A compile started by `prepare`, for the store contents `key`. */
+  #prepared: { key: string; inputs: Input[]; registry: Promise<Registry> } | undefined
   /** How many times a registry was compiled: once per revision, never per query. */
   compiles = 0
+  /** How many of those compiles were prepared during a push (`prepare`). */
+  prepared = 0
 
   constructor(
     private readonly source: SnapshotSource,
@@ -77,13 +109,45 @@ export class RegistryHolder {
    * A snapshot this isolate has just validated and stored, by the digest it was stored with:
    * the next compile takes it as it is instead of parsing the stored document back.
    */
-  remember(digest: string, snapshot: Snapshot): void {
+  remember(digest: string, snapshot: Snapshot, validated?: ValidatedSnapshot): void {
     this.#parsed.set(digest, snapshot)
+    if (this.options.keepParsed && validated) this.#validated.set(snapshot.cluster, validated)
+  }
+
+  /** keepParsed: the cluster's last push validated here, to revalidate the next one against. */
+  validatedOf(cluster: string): ValidatedSnapshot | undefined {
+    return this.#validated.get(cluster)
+  }
+
+  /**
+   * keepParsed: starts compiling the registry the store will hold once `snapshot` (by `digest`)
+   * is stored for its cluster, while the store writes it. The next check takes that registry if
+   * the store then holds exactly those inputs, and compiles as usual otherwise.
+   */
+  prepare(digest: string, snapshot: Snapshot): void {
+    if (!this.options.keepParsed) return
+    const inputs = new Map(this.#compiledFrom)
+    inputs.set(snapshot.cluster, { cluster: snapshot.cluster, digest, snapshot })
+    const list = [...inputs.values()]
+    const options = { defaultDomain: this.options.defaultDomain }
+    const snapshots = list.map((i) => i.snapshot)
+    const pause = this.options.pause
+    const registry = pause
+      ? compileInSlices(snapshots, options, pause)
+      : Promise.resolve(compileRegistry(snapshots, options))
+    // A prepared compile that is never taken must not report an unhandled rejection.
+    registry.catch(() => undefined)
+    this.#prepared = { key: inputsKey(list), inputs: list, registry }
   }
 
   /** Makes the next `current()` ask the store: after a push or delete in this isolate. */
   invalidate(): void {
     this.#checkedAt = -Infinity
+  }
+
+  #kept(cluster: string, digest: string): Snapshot | undefined {
+    const input = this.#compiledFrom.get(cluster)
+    return input?.digest === digest ? input.snapshot : undefined
   }
 
   async #check(now: number): Promise<Registry> {
@@ -92,16 +156,37 @@ export class RegistryHolder {
       if (stamp !== this.#stamp) {
         const contents = await this.source.load()
         if (contents.stamp !== this.#stamp) {
-          // A push this isolate just validated is taken as parsed. Parsed documents are not
-          // kept past the compile: the index alone must fit an isolate's memory.
-          const snapshots = contents.snapshots.map(
-            (s) => this.#parsed.get(s.digest) ?? (JSON.parse(s.document) as Snapshot)
-          )
+          const prepared = this.#prepared
+          let inputs: Input[]
+          if (prepared !== undefined && prepared.key === inputsKey(contents.snapshots)) {
+            if (this.#prepared === prepared) this.#prepared = undefined
+            this.#registry = await prepared.registry
+            this.prepared++
+            inputs = prepared.inputs
+          } else {
+            // A push this isolate just validated is taken as parsed. Parsed documents are not
+            // kept past the compile (unless keepParsed): the index alone must fit an isolate's memory.
+            inputs = contents.snapshots.map((s) => ({
+              cluster: s.cluster,
+              digest: s.digest,
+              snapshot:
+                this.#parsed.get(s.digest) ?? this.#kept(s.cluster, s.digest) ?? (JSON.parse(s.document) as Snapshot),
+            }))
+            this.#registry = compileRegistry(
+              inputs.map((i) => i.snapshot),
+              { defaultDomain: this.options.defaultDomain }
+            )
+          }
           this.#parsed.clear()
-          this.#registry = compileRegistry(snapshots, { defaultDomain: this.options.defaultDomain })
           this.#stamp = contents.stamp
           this.#serving = contents.snapshots.map(({ cluster, revision }) => ({ cluster, revision }))
           this.compiles++
+          if (this.options.keepParsed) {
+            this.#compiledFrom = new Map(inputs.map((i) => [i.cluster, i]))
+            for (const cluster of this.#validated.keys()) {
+              if (!this.#compiledFrom.has(cluster)) this.#validated.delete(cluster)
+            }
+          }
         }
       }
       this.#checkedAt = now

@@ -48,18 +48,23 @@ export function parseSnapshot(value: unknown, cluster?: string): ParsedSnapshot 
     const issue = firstIssue(result.error.issues)
     return { ok: false, error: describe(issue), path: formatPath(issue.path) }
   }
-  const parsed = result.data
+  const problem = checkRules(result.data, cluster)
+  return problem ? { ok: false, ...problem } : { ok: true, snapshot: result.data }
+}
+
+/** The rules the schema does not state: the cluster the URL names, and hostAddresses' keys. */
+export function checkRules(parsed: Snapshot, cluster?: string): SnapshotProblem | undefined {
   if (cluster !== undefined && parsed.cluster !== cluster) {
-    return { ok: false, error: `cluster "${parsed.cluster}" differs from the URL's "${cluster}"`, path: 'cluster' }
+    return { error: `cluster "${parsed.cluster}" differs from the URL's "${cluster}"`, path: 'cluster' }
   }
   for (const [i, entry] of parsed.serviceEntries.entries()) {
     for (const host of Object.keys(entry.hostAddresses ?? {})) {
       if (!/^(\*\.)?[A-Za-z0-9_.-]{1,253}$/.test(host)) {
-        return { ok: false, error: 'must be a host name', path: `serviceEntries[${i}].hostAddresses` }
+        return { error: 'must be a host name', path: `serviceEntries[${i}].hostAddresses` }
       }
     }
   }
-  return { ok: true, snapshot: parsed }
+  return undefined
 }
 
 // zod reports issues in schema order; a reader wants the first bad field in document order,

@@ -5,6 +5,7 @@
  */
 import { getRequestListener } from '@hono/node-server'
 import { readFile } from 'node:fs/promises'
+import { gunzipSync } from 'node:zlib'
 import type { AddressInfo, Server } from 'node:net'
 import { pino, type Logger } from 'pino'
 import { getConnInfo } from '@hono/node-server/conninfo'
@@ -70,6 +71,15 @@ function observed(metrics: NodeMetrics, logger: Logger): AppEvents {
   }
 }
 
+/** zlib's inflate with the push size limit applied to its output (body.ts `Inflate`). */
+function gunzipWithin(gzipped: Uint8Array, limit: number): Uint8Array | 'too-large' | 'invalid' {
+  try {
+    return gunzipSync(gzipped, { maxOutputLength: limit })
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : 'invalid'
+  }
+}
+
 export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
   const logger = options.logger ?? pino({ level: 'silent' })
   const { host, port } = options.listen ?? { host: '127.0.0.1', port: 8053 }
@@ -82,6 +92,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     events: observed(metrics, logger),
     rateLimiter: limit && tokenBucketLimiter(limit.rate, limit.burst),
     clientAddress: (c) => getConnInfo(c).remote.address,
+    // A server process has the memory for it: pushes revalidate only what changed and compile
+    // while the data directory is written.
+    inflate: gunzipWithin,
+    parsed: { keepParsed: true, pause: () => new Promise((resolve) => setImmediate(resolve)) },
   })
   app.get('/metrics', () => metrics.respond())
   options.store?.onChange?.(() => holder.invalidate())

@@ -5,66 +5,11 @@
 import { describe, expect, it } from 'vitest'
 import { bookinfoSnapshot, type SnapshotDoc } from '../helpers/fixtures.ts'
 import { TOKEN, localApp } from '../helpers/app.ts'
-import { int, pick, seeded } from '../helpers/random.ts'
+import type { AppDeps } from '../../src/http/app.ts'
+import { seeded } from '../helpers/random.ts'
+import { mutate, type Json } from '../helpers/json-mutate.ts'
 
 const MUTATIONS = Number(process.env.MESHDOH_PUSH_FUZZ ?? 3000)
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
-
-const WEIRD: Json[] = [
-  null,
-  true,
-  -1,
-  0,
-  1.5,
-  2 ** 60,
-  '',
-  'x'.repeat(300),
-  '10.0.0.300',
-  '::g',
-  '*.',
-  '-bad-',
-  [],
-  {},
-  [[]],
-  { a: 1 },
-  'Ünïcode',
-  '\u0000',
-]
-
-/** Every path in a JSON value, as a list of keys. */
-function paths(value: Json, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []) {
-  out.push(prefix)
-  if (Array.isArray(value)) value.forEach((v, i) => paths(v, [...prefix, i], out))
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) paths(v, [...prefix, k], out)
-  return out
-}
-
-function mutate(random: () => number, doc: Json): Json {
-  const copy = structuredClone(doc) as { [key: string]: Json }
-  const all = paths(copy).filter((p) => p.length > 0)
-  const path = pick(random, all)
-  let parent: Json = copy
-  for (const key of path.slice(0, -1)) parent = (parent as Record<string, Json>)[key as string]!
-  const last = path[path.length - 1]!
-  const holder = parent as Record<string | number, Json>
-  switch (int(random, 4)) {
-    case 0:
-      holder[last] = pick(random, WEIRD)
-      break
-    case 1:
-      if (Array.isArray(parent)) parent.splice(last as number, 1)
-      else delete holder[last]
-      break
-    case 2:
-      holder[last] = Array.from({ length: 50 }, () => pick(random, WEIRD))
-      break
-    default:
-      if (typeof holder[last] === 'string') holder[last] = (holder[last] as string).toUpperCase() + '.'
-      else holder[last] = String(holder[last])
-  }
-  return copy
-}
 
 function put(app: ReturnType<typeof localApp>['app'], body: string) {
   return app.request('/v1/snapshots/east-1', {
@@ -78,12 +23,22 @@ async function reviews(app: ReturnType<typeof localApp>['app']): Promise<unknown
   return (await (await app.request('/resolve?name=reviews.bookinfo.svc.cluster.local')).json()) as unknown
 }
 
+// As a Workers isolate validates (every push whole), and as the Node server does: keeping the
+// last validated push and revalidating only the elements that differ from it (revalidate.ts).
+const HOLDERS: Array<[string, Partial<AppDeps>]> = [
+  ['validating every push whole', {}],
+  [
+    'revalidating against the last push',
+    { parsed: { keepParsed: true, pause: () => new Promise((r) => setTimeout(r, 0)) } },
+  ],
+]
+
 describe('push fuzzing (seeded)', () => {
-  it(
-    `rejects or stores ${MUTATIONS} mutated snapshots without a 5xx or a partial change`,
+  it.each(HOLDERS)(
+    `rejects or stores ${MUTATIONS} mutated snapshots without a 5xx or a partial change, %s`,
     { timeout: 120_000 },
-    async () => {
-      const { app, store } = localApp()
+    async (_, deps) => {
+      const { app, store } = localApp({}, deps)
       const base = bookinfoSnapshot() as Json
       expect((await put(app, JSON.stringify(base))).status).toBe(200)
       const random = seeded(0xf022)

@@ -8,6 +8,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import { gzipSync } from 'node:zlib'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { viewLabel } from '../../src/runtime/node-metrics.ts'
@@ -83,6 +84,47 @@ describe('cleartext port: HTTP/1.1 and h2c side by side', () => {
     const health = await send(`${plain.url}/healthz`)
     expect(JSON.parse(health.body.toString())).toEqual({ status: 'ok', ready: true })
     silent.destroy()
+  })
+})
+
+describe('snapshot push on Node: zlib inflate and revalidation', () => {
+  const put = (m: TestMeshdoh, body: Uint8Array | string, gzip: boolean) =>
+    fetch(`${m.url}/v1/snapshots/east-1`, {
+      method: 'PUT',
+      headers: {
+        Authorization: `Bearer ${TOKEN}`,
+        'Content-Type': 'application/json',
+        ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+      },
+      body,
+    })
+
+  it('gzip: accepted, 400 when corrupt, 413 when it inflates past the limit', async () => {
+    const m = await track(startMeshdoh({ settings: { ...testSettings(), maxSnapshotBytes: 64 * 1024 } }))
+    const body = gzipSync(JSON.stringify(bookinfoSnapshot()))
+    expect((await put(m, body, true)).status).toBe(200)
+    expect((await put(m, body.subarray(0, 20), true)).status).toBe(400)
+    // 10 KiB of gzip that inflates to 1 MiB: the limit applies to what comes out.
+    const bomb = gzipSync(JSON.stringify({ pad: ' '.repeat(1 << 20) }))
+    expect(bomb.byteLength).toBeLessThan(10 * 1024)
+    const refused = await put(m, bomb, true)
+    expect(refused.status).toBe(413)
+    expect(await refused.json()).toEqual({ error: `body larger than ${64 * 1024} bytes` })
+  })
+
+  it('a push that changes one service answers the change; a bad field is still named', async () => {
+    const m = await track(startMeshdoh())
+    expect((await put(m, JSON.stringify(bookinfoSnapshot()), false)).status).toBe(200)
+    const next = bookinfoSnapshot({ revision: 2 })
+    const services = next.services as Array<Record<string, unknown>>
+    services[2] = { ...services[2], clusterIPs: ['10.96.12.99'] }
+    expect((await put(m, JSON.stringify(next), false)).status).toBe(200)
+    const reply = await fetch(`${m.url}/resolve?name=reviews.bookinfo.svc.cluster.local&type=A`)
+    expect(JSON.stringify(await reply.json())).toContain('10.96.12.99')
+    services[3] = { ...services[3], clusterIPs: ['10.96.12.300'] }
+    const bad = await put(m, JSON.stringify({ ...next, revision: 3 }), false)
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ path: 'services[3].clusterIPs[0]' })
   })
 })
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { startNodeServer, type NodeServer } from '../../../src/runtime/node-server.ts'
-import { parseSettings } from '../../../src/runtime/settings.ts'
+import { parseSettings, type Settings } from '../../../src/runtime/settings.ts'
 import bookinfo from '../../fixtures/bookinfo.snapshot.json'
 import views from '../../fixtures/views.json'
 import { send, type Reply } from './http.ts'
@@ -50,13 +50,13 @@ export const testSettings = () =>
   })
 
 export async function startMeshdoh(
-  options: { tls?: boolean; pki?: Pki; dataDir?: string; drainMs?: number } = {}
+  options: { tls?: boolean; pki?: Pki; dataDir?: string; drainMs?: number; settings?: Settings } = {}
 ): Promise<TestMeshdoh> {
   const dir = tempDir()
   const pki = options.pki ?? (options.tls ? await makePki(dir) : undefined)
   const dataDir = options.dataDir ?? join(dir, 'data')
   const server = await startNodeServer({
-    settings: testSettings(),
+    settings: options.settings ?? testSettings(),
     dataDir,
     listen: { host: '127.0.0.1', port: 0 },
     tls: pki ? { certFile: pki.cert, keyFile: pki.key } : undefined,
