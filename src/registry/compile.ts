@@ -30,11 +30,14 @@ import {
   type ReverseZoneRecord,
   type ZoneRecord,
 } from './records.ts'
+import type { CompileCache } from './compile-cache.ts'
 import { Registry } from './registry.ts'
 import { VisibilityCache, shareVisibility, type SharedVisibility, type Visibility } from './visibility.ts'
 
 export interface CompileOptions {
   defaultDomain: string
+  /** Records kept from earlier compiles (a holder's): unchanged elements are not built again. */
+  cache?: CompileCache
 }
 
 function serialOf(generatedAt: string): number {
@@ -74,6 +77,8 @@ class Builder {
   readonly #above = new Map<string, SharedVisibility[]>()
   /** Keys of the long PTR lists, for linear de-duplication (R7.3); dropped with the builder. */
   readonly #ptrKeys = new Map<PtrOwner[], Set<string>>()
+
+  constructor(private readonly cache: CompileCache | undefined) {}
 
   /** The node at `name` that can hold flags and several records. */
   mixed(name: string): MixedNode {
@@ -208,6 +213,12 @@ class Builder {
     for (const service of snapshot.services.slice(from, to)) {
       let parent = parents.get(service.namespace)
       if (parent === undefined) parents.set(service.namespace, (parent = `${service.namespace}.svc.${origin.domain}`))
+      const cached = this.cache?.services.get(service)
+      if (cached !== undefined && cached.origin === origin) {
+        this.service(cached.record, parent)
+        for (const endpoint of cached.endpoints) this.endpoint(endpoint)
+        continue
+      }
       // join makes one flat string; a template would keep a chain of string pieces per name.
       const fqdn = [service.name, parent].join('.')
       const kind = service.externalName ? 'external' : service.clusterIPs.length > 0 ? 'cluster-ip' : 'headless'
@@ -228,15 +239,26 @@ class Builder {
           this.#addresses.fill(record)
         }
       }
-      this.put(fqdn, record)
-      this.ancestors(fqdn, record.visibility, parent)
-      if (kind === 'cluster-ip') this.ptrs4and6(record, record)
-      if (kind === 'headless') this.endpoints(record, service.endpoints)
+      this.service(record, parent)
+      const endpoints = kind === 'headless' ? this.endpoints(record, service.endpoints) : NONE
+      this.cache?.services.set(service, { origin, record, endpoints })
     }
   }
 
+  /** Puts a service record at its name, with its ancestors and its PTRs. */
+  service(record: ServiceRecord, parent: string): void {
+    this.put(record.fqdn, record)
+    this.ancestors(record.fqdn, record.visibility, parent)
+    if (record.kind === 'cluster-ip') this.ptrs4and6(record, record)
+  }
+
+  endpoint(record: EndpointRecord): void {
+    this.put(record.name, record)
+    this.ptrs4and6(record, record)
+  }
+
   /** R4.2, R4.3: one name per hostname (all its endpoints' addresses), one per address otherwise. */
-  endpoints(service: ServiceRecord, endpoints: Snapshot['services'][number]['endpoints']): void {
+  endpoints(service: ServiceRecord, endpoints: Snapshot['services'][number]['endpoints']): EndpointRecord[] {
     // Per label, in order of first appearance: whether it is a hostname, and where its addresses are.
     const byLabel = new Map<string, number>()
     const labels: string[] = []
@@ -249,6 +271,7 @@ class Builder {
     }
     this.#addresses.fill(service)
     const names: string[] = []
+    const records: EndpointRecord[] = []
     for (let i = 0; i < labels.length; i++) {
       const source = sources[i]!
       if (source instanceof Repeated) for (const part of source.parts) this.#second.addAll(part)
@@ -258,10 +281,11 @@ class Builder {
       names.push(name)
       const record = new EndpointRecord(service, name, fromHostname[i]!)
       this.#second.fill(record)
-      this.put(name, record)
-      this.ptrs4and6(record, record)
+      this.endpoint(record)
+      records.push(record)
     }
     if (names.length > 0) service.endpointNames = names.slice()
+    return records
 
     function note(label: string, hostname: boolean, from: string | readonly string[]): void {
       const index = byLabel.get(label)
@@ -281,6 +305,11 @@ class Builder {
 
   serviceEntries(snapshot: Snapshot, origin: Origin, from: number, to: number): void {
     for (const entry of snapshot.serviceEntries.slice(from, to)) {
+      const cached = this.cache?.entries.get(entry)
+      if (cached !== undefined && cached.origin === origin) {
+        for (const record of cached.records) this.entry(record)
+        continue
+      }
       const visibility = this.#visibilities.of(entry.exportTo, entry.namespace)
       for (const a of entry.addresses)
         if (!a.includes('/') || a.endsWith('/32') || a.endsWith('/128')) this.#addresses.add(a)
@@ -292,6 +321,7 @@ class Builder {
         perHost = new Map()
         for (const [host, ips] of Object.entries(entry.hostAddresses)) perHost.set(normalizeName(host), ips)
       }
+      const records: EntryRecord[] = []
       for (const rawHost of entry.hosts) {
         const host = normalizeName(rawHost)
         const own = perHost?.get(host)
@@ -305,22 +335,30 @@ class Builder {
           this.#addresses.take(),
           endpoints
         )
-        if (host.startsWith('*.')) {
-          const suffix = host.slice(2)
-          const held = this.wildcards.get(suffix)
-          if (held === undefined) this.wildcards.set(suffix, record)
-          else if (Array.isArray(held)) held.push(record)
-          else this.wildcards.set(suffix, [held, record])
-          this.ancestors(host, visibility)
-          continue
-        }
-        this.put(host, record)
-        this.ancestors(host, visibility)
-        // R7.4: whether the host answers with the VIP for a view is decided per query.
-        this.ptrs4and6(vips, record)
-        this.ptrs4and6(record.hostVips, record)
+        this.entry(record)
+        records.push(record)
       }
+      this.cache?.entries.set(entry, { origin, records })
     }
+  }
+
+  /** Puts one host of a ServiceEntry at its name (or among the wildcards), with ancestors and PTRs. */
+  entry(record: EntryRecord): void {
+    const host = record.host
+    if (host.startsWith('*.')) {
+      const suffix = host.slice(2)
+      const held = this.wildcards.get(suffix)
+      if (held === undefined) this.wildcards.set(suffix, record)
+      else if (Array.isArray(held)) held.push(record)
+      else this.wildcards.set(suffix, [held, record])
+      this.ancestors(host, record.visibility)
+      return
+    }
+    this.put(host, record)
+    this.ancestors(host, record.visibility)
+    // R7.4: whether the host answers with the VIP for a view is decided per query.
+    this.ptrs4and6(record.vips, record)
+    this.ptrs4and6(record.hostVips, record)
   }
 }
 
@@ -334,15 +372,16 @@ const SLICE = 2000
 /** The compile, pausing after every slice of elements. */
 function* compileSteps(snapshots: readonly Snapshot[], options: CompileOptions): Generator<void, Registry> {
   const sorted = [...snapshots].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0))
-  const builder = new Builder()
+  const builder = new Builder(options.cache)
   for (const snapshot of sorted) builder.zone(snapshot)
+  const serials: Array<readonly [Origin, number]> = []
   for (const snapshot of sorted) {
-    const origin = new Origin(
-      snapshot.cluster,
-      normalizeName(snapshot.clusterDomain),
-      snapshot.ttl,
-      serialOf(snapshot.generatedAt)
-    )
+    const domain = normalizeName(snapshot.clusterDomain)
+    const serial = serialOf(snapshot.generatedAt)
+    const origin = options.cache
+      ? options.cache.origin(snapshot.cluster, domain, snapshot.ttl)
+      : new Origin(snapshot.cluster, domain, snapshot.ttl, serial)
+    serials.push([origin, serial])
     for (let i = 0; i < snapshot.services.length; i += SLICE) {
       builder.services(snapshot, origin, i, i + SLICE)
       yield
@@ -360,6 +399,7 @@ function* compileSteps(snapshots: readonly Snapshot[], options: CompileOptions):
     reverseZones: builder.reverseZones,
     defaultDomain: normalizeName(options.defaultDomain),
     clusters: sorted.map((s) => ({ cluster: s.cluster, domain: normalizeName(s.clusterDomain) })),
+    serials,
   })
 }
 

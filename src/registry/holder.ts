@@ -4,6 +4,7 @@
  * revision and half of another. The store is asked whether anything changed at most once
  * per freshness interval; the hot path otherwise touches no storage.
  */
+import { CompileCache } from './compile-cache.ts'
 import { compileInSlices, compileRegistry } from './compile.ts'
 import { Registry } from './registry.ts'
 import type { ValidatedSnapshot } from './revalidate.ts'
@@ -72,6 +73,8 @@ export class RegistryHolder {
   #compiledFrom = new Map<string, Input>()
   /** keepParsed: each cluster's last push validated here, the evidence for the next one. */
   #validated = new Map<string, ValidatedSnapshot>()
+  /** keepParsed: records of unchanged elements, carried from one compile to the next. */
+  readonly #cache: CompileCache | undefined
   /** A compile started by `prepare`, for the store contents `key`. */
   #prepared: { key: string; inputs: Input[]; registry: Promise<Registry> } | undefined
   /** How many times a registry was compiled: once per revision, never per query. */
@@ -84,6 +87,7 @@ export class RegistryHolder {
     private readonly options: HolderOptions
   ) {
     this.#registry = compileRegistry([], { defaultDomain: options.defaultDomain })
+    this.#cache = options.keepParsed ? new CompileCache() : undefined
   }
 
   /** The registry to answer from: the held one, re-checked when the freshness interval passed. */
@@ -129,7 +133,7 @@ export class RegistryHolder {
     const inputs = new Map(this.#compiledFrom)
     inputs.set(snapshot.cluster, { cluster: snapshot.cluster, digest, snapshot })
     const list = [...inputs.values()]
-    const options = { defaultDomain: this.options.defaultDomain }
+    const options = { defaultDomain: this.options.defaultDomain, cache: this.#cache }
     const snapshots = list.map((i) => i.snapshot)
     const pause = this.options.pause
     const registry = pause
@@ -160,7 +164,7 @@ export class RegistryHolder {
           let inputs: Input[]
           if (prepared !== undefined && prepared.key === inputsKey(contents.snapshots)) {
             if (this.#prepared === prepared) this.#prepared = undefined
-            this.#registry = await prepared.registry
+            this.#registry = (await prepared.registry).activate()
             this.prepared++
             inputs = prepared.inputs
           } else {
@@ -174,8 +178,8 @@ export class RegistryHolder {
             }))
             this.#registry = compileRegistry(
               inputs.map((i) => i.snapshot),
-              { defaultDomain: this.options.defaultDomain }
-            )
+              { defaultDomain: this.options.defaultDomain, cache: this.#cache }
+            ).activate()
           }
           this.#parsed.clear()
           this.#stamp = contents.stamp

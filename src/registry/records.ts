@@ -31,8 +31,11 @@ export class Origin {
     /** Where the snapshot's services' aliases (R15) are built: its cluster domain. */
     readonly domain: string,
     readonly ttl: number,
-    /** The SOA serial of the snapshot (R9.1), for SOAs owned by its alias names (R10.2). */
-    readonly serial: number
+    /**
+     * The SOA serial of the snapshot (R9.1), for SOAs owned by its alias names (R10.2).
+     * Written when a registry is made current (compile-cache.ts), hence not readonly.
+     */
+    public serial: number
   ) {}
 }
 

@@ -3,7 +3,7 @@
  * `forView` binds it to a client; the decision order itself lives in view-lookup.ts.
  */
 import type { NameLookup, NegativeSoa } from '../dns/lookup.ts'
-import type { EntryRecord, NameNode, PtrOwner, ReverseZoneRecord, ZoneRecord } from './records.ts'
+import type { EntryRecord, NameNode, Origin, PtrOwner, ReverseZoneRecord, ZoneRecord } from './records.ts'
 import { soaFor } from './found.ts'
 import { ViewLookup } from './view-lookup.ts'
 import type { View } from './views.ts'
@@ -21,6 +21,8 @@ export interface RegistryData {
   defaultDomain: string
   /** Held snapshots in name order, with their cluster domains. */
   clusters: Array<{ cluster: string; domain: string }>
+  /** Each snapshot's Origin and the serial it gets when this registry is made current. */
+  serials?: ReadonlyArray<readonly [Origin, number]>
 }
 
 export class Registry {
@@ -28,6 +30,15 @@ export class Registry {
 
   constructor(readonly data: RegistryData) {
     for (const zone of data.zones.values()) this.#soas.set(zone.name, soaFor(zone.name, zone.ttl, zone.serial))
+  }
+
+  /**
+   * Writes this registry's serials into its Origins, which records kept from an earlier
+   * compile share (compile-cache.ts); the holder calls it as it makes the registry current.
+   */
+  activate(): this {
+    for (const [origin, serial] of this.data.serials ?? []) origin.serial = serial
+    return this
   }
 
   /** Whether any snapshot is held (R2.6). */
