@@ -30,7 +30,7 @@ export interface AppDeps {
   /** A faster gzip decoder than DecompressionStream, where the runtime has one (body.ts). */
   inflate?: Inflate
   /** Runtimes with memory to spare keep parsed snapshots (holder.ts `keepParsed`). */
-  parsed?: Pick<HolderOptions, 'keepParsed' | 'pause'>
+  parsed?: Pick<HolderOptions, 'keepParsed'>
 }
 
 export interface MeshdohApp {

@@ -1,6 +1,7 @@
 /** Snapshot push and status (snapshot-v1.md): every status code the contract lists. */
 import type { Context } from 'hono'
 import { countNames } from '../registry/compile.ts'
+import { snapshotDocument } from '../registry/document.ts'
 import { parseSnapshotReusing } from '../registry/revalidate.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore, StoredSnapshot } from '../store/store.ts'
@@ -76,11 +77,9 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
     receivedAt: deps.now().toISOString(),
     names: countNames(snapshot),
     digest: await sha256Hex(body.bytes),
-    document: JSON.stringify(snapshot),
+    document: snapshotDocument(snapshot),
   }
-  const stored = deps.store.put(record)
-  deps.holder.prepare(record.digest, snapshot)
-  const outcome = await stored
+  const outcome = await deps.store.put(record)
   if (outcome.status === 'stale') {
     return c.json(
       { error: `revision ${snapshot.revision} is not newer than the held revision`, current: outcome.current },

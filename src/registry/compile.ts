@@ -208,9 +208,9 @@ class Builder {
     }
   }
 
-  services(snapshot: Snapshot, origin: Origin, from: number, to: number): void {
+  services(snapshot: Snapshot, origin: Origin): void {
     const parents = new Map<string, string>()
-    for (const service of snapshot.services.slice(from, to)) {
+    for (const service of snapshot.services) {
       let parent = parents.get(service.namespace)
       if (parent === undefined) parents.set(service.namespace, (parent = `${service.namespace}.svc.${origin.domain}`))
       const cached = this.cache?.services.get(service)
@@ -303,8 +303,8 @@ class Builder {
     }
   }
 
-  serviceEntries(snapshot: Snapshot, origin: Origin, from: number, to: number): void {
-    for (const entry of snapshot.serviceEntries.slice(from, to)) {
+  serviceEntries(snapshot: Snapshot, origin: Origin): void {
+    for (const entry of snapshot.serviceEntries) {
       const cached = this.cache?.entries.get(entry)
       if (cached !== undefined && cached.origin === origin) {
         for (const record of cached.records) this.entry(record)
@@ -366,11 +366,8 @@ function ptrKey(owner: PtrOwner): string {
   return `${ptrTarget(owner)} ${ptrCluster(owner)} ${owner instanceof EntryRecord ? owner.namespace : ''}`
 }
 
-/** Services and ServiceEntries compiled between two pauses of `compileInSlices`: a few milliseconds. */
-const SLICE = 2000
-
-/** The compile, pausing after every slice of elements. */
-function* compileSteps(snapshots: readonly Snapshot[], options: CompileOptions): Generator<void, Registry> {
+/** Compiles snapshots (any order) into a Registry; clusters are taken in name order (R17.2). */
+export function compileRegistry(snapshots: readonly Snapshot[], options: CompileOptions): Registry {
   const sorted = [...snapshots].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0))
   const builder = new Builder(options.cache)
   for (const snapshot of sorted) builder.zone(snapshot)
@@ -382,14 +379,8 @@ function* compileSteps(snapshots: readonly Snapshot[], options: CompileOptions):
       ? options.cache.origin(snapshot.cluster, domain, snapshot.ttl)
       : new Origin(snapshot.cluster, domain, snapshot.ttl, serial)
     serials.push([origin, serial])
-    for (let i = 0; i < snapshot.services.length; i += SLICE) {
-      builder.services(snapshot, origin, i, i + SLICE)
-      yield
-    }
-    for (let i = 0; i < snapshot.serviceEntries.length; i += SLICE) {
-      builder.serviceEntries(snapshot, origin, i, i + SLICE)
-      yield
-    }
+    builder.services(snapshot, origin)
+    builder.serviceEntries(snapshot, origin)
   }
   return new Registry({
     names: builder.names,
@@ -401,33 +392,6 @@ function* compileSteps(snapshots: readonly Snapshot[], options: CompileOptions):
     clusters: sorted.map((s) => ({ cluster: s.cluster, domain: normalizeName(s.clusterDomain) })),
     serials,
   })
-}
-
-/** Compiles snapshots (any order) into a Registry; clusters are taken in name order (R17.2). */
-export function compileRegistry(snapshots: readonly Snapshot[], options: CompileOptions): Registry {
-  const steps = compileSteps(snapshots, options)
-  for (;;) {
-    const step = steps.next()
-    if (step.done) return step.value
-  }
-}
-
-/**
- * The same compile, giving the event loop a turn between slices: a push can compile the
- * registry it is about to make current while the store's writes (each a callback) go on.
- */
-export async function compileInSlices(
-  snapshots: readonly Snapshot[],
-  options: CompileOptions,
-  pause: () => Promise<void>
-): Promise<Registry> {
-  const steps = compileSteps(snapshots, options)
-  for (;;) {
-    // Pause first: the caller has just started the writes this compile is meant to overlap.
-    await pause()
-    const step = steps.next()
-    if (step.done) return step.value
-  }
 }
 
 /** Names per headless service, by parsed element: pushes that reuse elements (revalidate.ts) count them once. */

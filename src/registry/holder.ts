@@ -5,7 +5,7 @@
  * per freshness interval; the hot path otherwise touches no storage.
  */
 import { CompileCache } from './compile-cache.ts'
-import { compileInSlices, compileRegistry } from './compile.ts'
+import { compileRegistry } from './compile.ts'
 import { Registry } from './registry.ts'
 import type { ValidatedSnapshot } from './revalidate.ts'
 import type { Snapshot } from './schema.ts'
@@ -28,28 +28,18 @@ export interface HolderOptions {
   /** After this long without a successful check, answers are marked stale (RFC 8914 code 3). */
   staleMs?: number
   /**
-   * Keep the parsed snapshots the registry was compiled from, and each cluster's last validated
-   * push: pushes are then revalidated against it (revalidate.ts) and compiled while the store
-   * writes (`prepare`). Costs memory of the order of the snapshots; the Node server turns it
-   * on, Workers isolates do not.
+   * Keep the parsed snapshots the registry was compiled from, each cluster's last validated
+   * push and the records compiled from it: a push is then revalidated against the last one
+   * (revalidate.ts) and only its changed elements are compiled (compile-cache.ts). Costs
+   * memory of the order of the snapshots; the Node server turns it on, Workers isolates do not.
    */
   keepParsed?: boolean
-  /** Gives other work a turn during a prepared compile (Node: setImmediate). */
-  pause?: () => Promise<void>
 }
 
 interface Input {
   cluster: string
   digest: string
   snapshot: Snapshot
-}
-
-/** The store contents a registry was compiled from, as one comparable string. */
-function inputsKey(inputs: Iterable<{ cluster: string; digest: string }>): string {
-  return [...inputs]
-    .map(({ cluster, digest }) => `${cluster}:${digest}`)
-    .sort()
-    .join(' ')
 }
 
 /** What this isolate answers from, for `/v1/snapshots` when the store cannot be read. */
@@ -75,12 +65,8 @@ export class RegistryHolder {
   #validated = new Map<string, ValidatedSnapshot>()
   /** keepParsed: records of unchanged elements, carried from one compile to the next. */
   readonly #cache: CompileCache | undefined
-  /** A compile started by `prepare`, for the store contents `key`. */
-  #prepared: { key: string; inputs: Input[]; registry: Promise<Registry> } | undefined
   /** How many times a registry was compiled: once per revision, never per query. */
   compiles = 0
-  /** How many of those compiles were prepared during a push (`prepare`). */
-  prepared = 0
 
   constructor(
     private readonly source: SnapshotSource,
@@ -123,27 +109,6 @@ export class RegistryHolder {
     return this.#validated.get(cluster)
   }
 
-  /**
-   * keepParsed: starts compiling the registry the store will hold once `snapshot` (by `digest`)
-   * is stored for its cluster, while the store writes it. The next check takes that registry if
-   * the store then holds exactly those inputs, and compiles as usual otherwise.
-   */
-  prepare(digest: string, snapshot: Snapshot): void {
-    if (!this.options.keepParsed) return
-    const inputs = new Map(this.#compiledFrom)
-    inputs.set(snapshot.cluster, { cluster: snapshot.cluster, digest, snapshot })
-    const list = [...inputs.values()]
-    const options = { defaultDomain: this.options.defaultDomain, cache: this.#cache }
-    const snapshots = list.map((i) => i.snapshot)
-    const pause = this.options.pause
-    const registry = pause
-      ? compileInSlices(snapshots, options, pause)
-      : Promise.resolve(compileRegistry(snapshots, options))
-    // A prepared compile that is never taken must not report an unhandled rejection.
-    registry.catch(() => undefined)
-    this.#prepared = { key: inputsKey(list), inputs: list, registry }
-  }
-
   /** Makes the next `current()` ask the store: after a push or delete in this isolate. */
   invalidate(): void {
     this.#checkedAt = -Infinity
@@ -160,27 +125,18 @@ export class RegistryHolder {
       if (stamp !== this.#stamp) {
         const contents = await this.source.load()
         if (contents.stamp !== this.#stamp) {
-          const prepared = this.#prepared
-          let inputs: Input[]
-          if (prepared !== undefined && prepared.key === inputsKey(contents.snapshots)) {
-            if (this.#prepared === prepared) this.#prepared = undefined
-            this.#registry = (await prepared.registry).activate()
-            this.prepared++
-            inputs = prepared.inputs
-          } else {
-            // A push this isolate just validated is taken as parsed. Parsed documents are not
-            // kept past the compile (unless keepParsed): the index alone must fit an isolate's memory.
-            inputs = contents.snapshots.map((s) => ({
-              cluster: s.cluster,
-              digest: s.digest,
-              snapshot:
-                this.#parsed.get(s.digest) ?? this.#kept(s.cluster, s.digest) ?? (JSON.parse(s.document) as Snapshot),
-            }))
-            this.#registry = compileRegistry(
-              inputs.map((i) => i.snapshot),
-              { defaultDomain: this.options.defaultDomain, cache: this.#cache }
-            ).activate()
-          }
+          // A push this isolate just validated is taken as parsed. Parsed documents are not
+          // kept past the compile (unless keepParsed): the index alone must fit an isolate's memory.
+          const inputs: Input[] = contents.snapshots.map((s) => ({
+            cluster: s.cluster,
+            digest: s.digest,
+            snapshot:
+              this.#parsed.get(s.digest) ?? this.#kept(s.cluster, s.digest) ?? (JSON.parse(s.document) as Snapshot),
+          }))
+          this.#registry = compileRegistry(
+            inputs.map((i) => i.snapshot),
+            { defaultDomain: this.options.defaultDomain, cache: this.#cache }
+          ).activate()
           this.#parsed.clear()
           this.#stamp = contents.stamp
           this.#serving = contents.snapshots.map(({ cluster, revision }) => ({ cluster, revision }))

@@ -92,10 +92,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     events: observed(metrics, logger),
     rateLimiter: limit && tokenBucketLimiter(limit.rate, limit.burst),
     clientAddress: (c) => getConnInfo(c).remote.address,
-    // A server process has the memory for it: pushes revalidate only what changed and compile
-    // while the data directory is written.
     inflate: gunzipWithin,
-    parsed: { keepParsed: true, pause: () => new Promise((resolve) => setImmediate(resolve)) },
+    // A server process has the memory for it: a push revalidates and compiles only what changed.
+    parsed: { keepParsed: true },
   })
   app.get('/metrics', () => metrics.respond())
   options.store?.onChange?.(() => holder.invalidate())

@@ -45,14 +45,12 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
   }
 
   #adopt(file: string, text: string): void {
-    let record: StoredSnapshot
-    try {
-      record = JSON.parse(text) as StoredSnapshot
-    } catch {
-      // Cannot come from a crash (writes are atomic): the disk or an operator changed it.
-      throw new FileStoreError(`${join(this.dir, file)} is not valid JSON; move it away to start without it`)
-    }
+    const record = parseFile(text)
     const cluster = file.slice(0, -SUFFIX.length)
+    if (record === undefined) {
+      // Cannot come from a crash (writes are atomic): the disk or an operator changed it.
+      throw new FileStoreError(`${join(this.dir, file)} is not a stored snapshot; move it away to start without it`)
+    }
     if (record.cluster !== cluster || !Number.isSafeInteger(record.revision) || typeof record.document !== 'string') {
       throw new FileStoreError(`${join(this.dir, file)} is not a stored snapshot of cluster "${cluster}"`)
     }
@@ -98,7 +96,7 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
     try {
       const file = await open(temp, 'wx', 0o600)
       try {
-        await file.writeFile(JSON.stringify(record))
+        await file.writeFile(fileText(record))
         await file.sync()
       } finally {
         await file.close()
@@ -119,5 +117,30 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
     } finally {
       await dir.close()
     }
+  }
+}
+
+/**
+ * A snapshot file: one line of JSON with the summary, the digest and the document's length,
+ * then the document as it is. Written as one JSON object, the document would be escaped into a
+ * string again on every push (a few milliseconds at 10k services) for nothing.
+ */
+function fileText({ document, ...header }: StoredSnapshot): string {
+  return `${JSON.stringify({ ...header, length: document.length })}\n${document}`
+}
+
+/** A file of either format: the one above, or one JSON object (files written before it). */
+function parseFile(text: string): StoredSnapshot | undefined {
+  try {
+    // JSON text has no raw line break, so the first one ends the header line.
+    const lineEnd = text.indexOf('\n')
+    if (lineEnd < 0) return JSON.parse(text) as StoredSnapshot
+    const { length, ...header } = JSON.parse(text.slice(0, lineEnd)) as Omit<StoredSnapshot, 'document'> & {
+      length: number
+    }
+    const document = text.slice(lineEnd + 1)
+    return document.length === length ? { ...header, document } : undefined
+  } catch {
+    return undefined
   }
 }

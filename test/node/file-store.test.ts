@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { FileStore, FileStoreError } from '../../src/store/file.ts'
@@ -64,6 +64,19 @@ describe('FileStore on disk', () => {
     writeFileSync(join(dir, 'east-1.snapshot.json'), '{"cluster": "east-1", "revis')
     await expect(FileStore.open(dir)).rejects.toThrow(FileStoreError)
     await expect(FileStore.open(dir)).rejects.toThrow(join(dir, 'east-1.snapshot.json'))
+  })
+
+  it('reads files written as one JSON object; refuses a file whose document was cut short', async () => {
+    const dir = tempDir()
+    const record = storedRecord('east-1', 4)
+    writeFileSync(join(dir, 'east-1.snapshot.json'), JSON.stringify(record))
+    expect((await (await FileStore.open(dir)).load()).snapshots).toEqual([record])
+    const store = await FileStore.open(dir)
+    await store.put(storedRecord('east-1', 5))
+    const text = readFileSync(join(dir, 'east-1.snapshot.json'), 'utf8')
+    expect((await (await FileStore.open(dir)).load()).snapshots[0]!.revision).toBe(5)
+    writeFileSync(join(dir, 'east-1.snapshot.json'), text.slice(0, -1))
+    await expect(FileStore.open(dir)).rejects.toThrow(FileStoreError)
   })
 
   it('a cluster name that is not a DNS label never becomes a path', async () => {

@@ -1,6 +1,7 @@
 /**
- * The holder with `keepParsed` (the Node server's): a push's registry is compiled while the
- * store writes and taken only if the store then holds exactly what it was compiled from.
+ * The holder with `keepParsed` (the Node server's): it keeps each cluster's last validated push
+ * for the next one to be revalidated against, and carries compiled records over, while every
+ * registry it makes current answers exactly what the store holds.
  */
 import { describe, expect, it } from 'vitest'
 import { RegistryHolder, type HolderOptions } from '../../src/registry/holder.ts'
@@ -9,18 +10,14 @@ import { MemoryStore } from '../../src/store/memory.ts'
 import { bookinfoSnapshot, type SnapshotDoc } from '../helpers/fixtures.ts'
 
 const OPTIONS: HolderOptions = { defaultDomain: 'cluster.local', freshnessMs: 60_000 }
-const KEEP: HolderOptions = { ...OPTIONS, keepParsed: true, pause: () => new Promise((r) => setTimeout(r, 0)) }
+const KEEP: HolderOptions = { ...OPTIONS, keepParsed: true }
 
-function holderOn(store: MemoryStore, options: HolderOptions) {
-  return new RegistryHolder(store, options)
-}
-
-/** A push as the push route makes it: validated, stored, prepared, remembered. */
+/** A push as the push route makes it: validated against the last one, stored, remembered. */
 async function push(store: MemoryStore, holder: RegistryHolder, doc: SnapshotDoc, digest: string) {
   const parsed = parseSnapshotReusing(doc, 'east-1', holder.validatedOf('east-1'))
   if (!parsed.ok) throw new Error(`${parsed.path}: ${parsed.error}`)
   const { snapshot } = parsed
-  const stored = store.put({
+  const outcome = await store.put({
     cluster: snapshot.cluster,
     revision: snapshot.revision,
     generatedAt: snapshot.generatedAt,
@@ -29,8 +26,7 @@ async function push(store: MemoryStore, holder: RegistryHolder, doc: SnapshotDoc
     digest,
     document: JSON.stringify(snapshot),
   })
-  holder.prepare(digest, snapshot)
-  expect((await stored).status).toBe('stored')
+  expect(outcome.status).toBe('stored')
   holder.remember(digest, snapshot, parsed.validated)
   holder.invalidate()
 }
@@ -41,31 +37,28 @@ const withService = (revision: number, name: string) => {
   return doc
 }
 
-const has = async (holder: RegistryHolder, name: string) => (await holder.current()).data.names.has(name)
+const nodeAt = async (holder: RegistryHolder, name: string) => (await holder.current()).data.names.get(name)
 
 describe('registry holder keeping parsed snapshots', () => {
-  it('takes the registry prepared during a push, compiled once', async () => {
+  it('compiles once per push, carrying the records of unchanged services over', async () => {
     const store = new MemoryStore()
-    const holder = holderOn(store, KEEP)
+    const holder = new RegistryHolder(store, KEEP)
     await push(store, holder, withService(1, 'first'), 'd1')
-    expect(await has(holder, 'first.bookinfo.svc.cluster.local')).toBe(true)
+    const reviews = await nodeAt(holder, 'reviews.bookinfo.svc.cluster.local')
+    expect(await nodeAt(holder, 'first.bookinfo.svc.cluster.local')).toBeDefined()
     await push(store, holder, withService(2, 'second'), 'd2')
-    expect(await has(holder, 'second.bookinfo.svc.cluster.local')).toBe(true)
-    expect(await has(holder, 'first.bookinfo.svc.cluster.local')).toBe(false)
+    expect(await nodeAt(holder, 'second.bookinfo.svc.cluster.local')).toBeDefined()
+    expect(await nodeAt(holder, 'first.bookinfo.svc.cluster.local')).toBeUndefined()
+    expect(await nodeAt(holder, 'reviews.bookinfo.svc.cluster.local')).toBe(reviews)
     expect(holder.compiles).toBe(2)
-    expect(holder.prepared).toBe(2)
     expect(holder.validatedOf('east-1')?.snapshot.revision).toBe(2)
   })
 
-  it('compiles what the store holds when that is not what was prepared', async () => {
+  it('compiles what the store holds when another writer changed it', async () => {
     const store = new MemoryStore()
-    const holder = holderOn(store, KEEP)
+    const holder = new RegistryHolder(store, KEEP)
     await push(store, holder, withService(1, 'first'), 'd1')
     await holder.current()
-    // Prepared for revision 2, but another writer stored revision 3 meanwhile.
-    const parsed = parseSnapshotReusing(withService(2, 'prepared'), 'east-1')
-    if (!parsed.ok) throw new Error(parsed.error)
-    holder.prepare('d2', parsed.snapshot)
     const other = parseSnapshotReusing(withService(3, 'elsewhere'), 'east-1')
     if (!other.ok) throw new Error(other.error)
     await store.put({
@@ -78,29 +71,29 @@ describe('registry holder keeping parsed snapshots', () => {
       document: JSON.stringify(other.snapshot),
     })
     holder.invalidate()
-    expect(await has(holder, 'elsewhere.bookinfo.svc.cluster.local')).toBe(true)
-    expect(await has(holder, 'prepared.bookinfo.svc.cluster.local')).toBe(false)
-    expect(holder.prepared).toBe(1)
+    expect(await nodeAt(holder, 'elsewhere.bookinfo.svc.cluster.local')).toBeDefined()
+    expect(await nodeAt(holder, 'first.bookinfo.svc.cluster.local')).toBeUndefined()
   })
 
   it('forgets a deleted cluster', async () => {
     const store = new MemoryStore()
-    const holder = holderOn(store, KEEP)
+    const holder = new RegistryHolder(store, KEEP)
     await push(store, holder, withService(1, 'first'), 'd1')
     await holder.current()
     expect(holder.validatedOf('east-1')).toBeDefined()
     await store.delete('east-1')
     holder.invalidate()
-    expect(await has(holder, 'first.bookinfo.svc.cluster.local')).toBe(false)
+    expect(await nodeAt(holder, 'first.bookinfo.svc.cluster.local')).toBeUndefined()
     expect(holder.validatedOf('east-1')).toBeUndefined()
   })
 
-  it('keeps nothing parsed and prepares nothing without keepParsed (a Workers isolate)', async () => {
+  it('keeps nothing parsed without keepParsed (a Workers isolate)', async () => {
     const store = new MemoryStore()
-    const holder = holderOn(store, OPTIONS)
+    const holder = new RegistryHolder(store, OPTIONS)
     await push(store, holder, withService(1, 'first'), 'd1')
-    expect(await has(holder, 'first.bookinfo.svc.cluster.local')).toBe(true)
-    expect(holder.prepared).toBe(0)
+    const reviews = await nodeAt(holder, 'reviews.bookinfo.svc.cluster.local')
     expect(holder.validatedOf('east-1')).toBeUndefined()
+    await push(store, holder, withService(2, 'second'), 'd2')
+    expect(await nodeAt(holder, 'reviews.bookinfo.svc.cluster.local')).not.toBe(reviews)
   })
 })

@@ -5,6 +5,7 @@
  * the previous push's objects.
  */
 import { describe, expect, it } from 'vitest'
+import { snapshotDocument } from '../../src/registry/document.ts'
 import { parseSnapshotReusing, sameJson, type ValidatedSnapshot } from '../../src/registry/revalidate.ts'
 import { parseSnapshot } from '../../src/registry/validate.ts'
 import { bookinfoSnapshot, type SnapshotDoc } from '../helpers/fixtures.ts'
@@ -71,6 +72,8 @@ describe('revalidation against the last push', () => {
       const doc = mutate(random, { ...(from as SnapshotDoc), revision: i + 2 } as Json)
       const reused = expectLikeFullParse(doc, previous)
       if (reused.ok) {
+        // The stored text joins remembered element texts: still exactly JSON.stringify.
+        expect(snapshotDocument(reused.snapshot)).toBe(JSON.stringify(reused.snapshot))
         previous = reused.validated
         accepted++
       }
