@@ -51,26 +51,40 @@ export function sameJson(a: unknown, b: unknown, depth = 0): boolean {
 
 type Element = { namespace: string; name: string }
 
-/** A validated element and the JSON value it was parsed from. */
-interface Pair<E> {
-  raw: unknown
-  parsed: E
-}
-
 function keyOf(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined
   const { namespace, name } = raw as Partial<Element>
   return typeof namespace === 'string' && typeof name === 'string' ? `${namespace}/${name}` : undefined
 }
 
-function pairsOf<E>(raws: unknown, parsed: readonly E[]): Map<string, Pair<E>> {
-  const pairs = new Map<string, Pair<E>>()
-  if (!Array.isArray(raws)) return pairs
-  for (let i = 0; i < parsed.length; i++) {
-    const key = keyOf(raws[i])
-    if (key !== undefined) pairs.set(key, { raw: raws[i], parsed: parsed[i]! })
+function sameKey(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false
+  const x = a as Partial<Element>
+  const y = b as Partial<Element>
+  return x.name === y.name && x.namespace === y.namespace
+}
+
+/** One list of a validated push: element i was parsed from raws[i]. */
+class ValidatedList<E> {
+  #index: Map<string, number> | undefined
+
+  constructor(
+    readonly raws: readonly unknown[],
+    readonly parsed: readonly E[]
+  ) {}
+
+  /** Positions by namespace/name, made the first time an element is not where it was. */
+  find(raw: unknown): number | undefined {
+    if (this.#index === undefined) {
+      this.#index = new Map()
+      for (let i = 0; i < this.raws.length; i++) {
+        const key = keyOf(this.raws[i])
+        if (key !== undefined) this.#index.set(key, i)
+      }
+    }
+    const key = keyOf(raw)
+    return key === undefined ? undefined : this.#index.get(key)
   }
-  return pairs
 }
 
 /**
@@ -80,53 +94,51 @@ function pairsOf<E>(raws: unknown, parsed: readonly E[]): Map<string, Pair<E>> {
  * not a Workers isolate, keeps one.
  */
 export class ValidatedSnapshot {
-  readonly #services: Map<string, Pair<Service>>
-  readonly #entries: Map<string, Pair<ServiceEntry>>
+  readonly services: ValidatedList<Service>
+  readonly entries: ValidatedList<ServiceEntry>
 
   constructor(
     readonly snapshot: Snapshot,
     raw: Record<string, unknown>,
-    services?: Map<string, Pair<Service>>,
-    entries?: Map<string, Pair<ServiceEntry>>
+    services?: ValidatedList<Service>,
+    entries?: ValidatedList<ServiceEntry>
   ) {
-    this.#services = services ?? pairsOf(raw.services, snapshot.services)
-    this.#entries = entries ?? pairsOf(raw.serviceEntries, snapshot.serviceEntries)
-  }
-
-  get services(): ReadonlyMap<string, Pair<Service>> {
-    return this.#services
-  }
-
-  get entries(): ReadonlyMap<string, Pair<ServiceEntry>> {
-    return this.#entries
+    const raws = (list: unknown) => (Array.isArray(list) ? (list as unknown[]) : [])
+    this.services = services ?? new ValidatedList(raws(raw.services), snapshot.services)
+    this.entries = entries ?? new ValidatedList(raws(raw.serviceEntries), snapshot.serviceEntries)
   }
 }
 
-/** The list's parsed elements and their pairs, or undefined at the first element the schema refuses. */
-function reuseList<E extends Element>(
-  list: unknown,
-  previous: ReadonlyMap<string, Pair<E>>,
-  schema: z.ZodType<E>
-): { parsed: E[]; pairs: Map<string, Pair<E>> } | undefined {
-  const pairs = new Map<string, Pair<E>>()
-  if (list === undefined) return { parsed: [], pairs }
+/**
+ * The list's parsed elements, or undefined at the first element the schema refuses. Pushes
+ * list elements in the same order each time, so the previous element at the same position,
+ * shifted by what was inserted or removed before it, is tried before the index.
+ */
+function reuseList<E>(list: unknown, previous: ValidatedList<E>, schema: z.ZodType<E>): ValidatedList<E> | undefined {
+  if (list === undefined) return new ValidatedList([], [])
   if (!Array.isArray(list)) return undefined
+  const raws: unknown[] = new Array<unknown>(list.length)
   const parsed: E[] = new Array<E>(list.length)
+  let shift = 0
   for (let i = 0; i < list.length; i++) {
     const raw: unknown = list[i]
-    const key = keyOf(raw)
-    const held = key === undefined ? undefined : previous.get(key)
-    if (held !== undefined && sameJson(raw, held.raw)) {
-      parsed[i] = held.parsed
-      pairs.set(key!, held)
+    let at: number | undefined = i + shift
+    if (!sameKey(raw, previous.raws[at])) {
+      at = previous.find(raw)
+      if (at !== undefined) shift = at - i
+    }
+    if (at !== undefined && sameJson(raw, previous.raws[at])) {
+      // The previous push's objects: this push's copies become garbage at once.
+      raws[i] = previous.raws[at]
+      parsed[i] = previous.parsed[at]!
       continue
     }
     const checked = schema.safeParse(raw)
     if (!checked.success) return undefined
+    raws[i] = raw
     parsed[i] = checked.data
-    if (key !== undefined) pairs.set(key, { raw, parsed: checked.data })
   }
-  return { parsed, pairs }
+  return new ValidatedList(raws, parsed)
 }
 
 export type Revalidated =
@@ -155,7 +167,7 @@ export function parseSnapshotReusing(
   const entriesOut = reuseList<ServiceEntry>(serviceEntries, previous.entries, serviceEntry)
   if (entriesOut === undefined) return full()
   // In the schema's key order, as a full parse would make it.
-  const lists = { services: servicesOut.parsed, serviceEntries: entriesOut.parsed }
+  const lists = { services: servicesOut.parsed as Service[], serviceEntries: entriesOut.parsed as ServiceEntry[] }
   const out: Record<string, unknown> = {}
   for (const key of KEYS) {
     const field = key === 'services' || key === 'serviceEntries' ? lists[key] : head.data[key]
@@ -163,11 +175,6 @@ export function parseSnapshotReusing(
   }
   const snapshot = out as Snapshot
   if (checkRules(snapshot, cluster) !== undefined) return full()
-  const validated = new ValidatedSnapshot(
-    snapshot,
-    value as Record<string, unknown>,
-    servicesOut.pairs,
-    entriesOut.pairs
-  )
+  const validated = new ValidatedSnapshot(snapshot, value as Record<string, unknown>, servicesOut, entriesOut)
   return { ok: true, snapshot, validated }
 }

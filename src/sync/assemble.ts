@@ -62,11 +62,9 @@ export class Offer {
     this.#envelope = envelope
     this.#services = services
     this.#entries = entries
+    // One update per list: a call per element costs more than joining them first.
     const hash = createHash('sha256').update(JSON.stringify(envelope))
-    for (const list of [services, entries]) {
-      hash.update('\n')
-      for (const element of list) hash.update(element).update(',')
-    }
+    for (const list of [services, entries]) hash.update('\n').update(list.join(','))
     this.digest = hash.digest('hex')
   }
 
@@ -143,8 +141,8 @@ const NONE: readonly never[] = []
 /** One kind of element (services or ServiceEntries): memos, and their order in the document. */
 class Elements<R extends Keyed, D extends object> {
   readonly #memos = new Map<string, Memo<R, D>>()
-  /** Keys sorted by namespace, then name; recomputed when objects come or go. */
-  #order: string[] = []
+  /** Memos sorted by namespace, then name; kept in order as objects come and go. */
+  #order: Array<Memo<R, D>> = []
 
   constructor(
     private readonly convert: (record: R, deps: readonly D[]) => Pick<Memo<R, D>, 'json' | 'names' | 'skipped'>
@@ -156,7 +154,8 @@ class Elements<R extends Keyed, D extends object> {
     defaults: string,
     build: number
   ): void {
-    let moved = false
+    const added: Array<Memo<R, D>> = []
+    const replaced: Array<Memo<R, D>> = []
     for (const record of records) {
       const key = `${record.namespace}/${record.name}`
       const deps = depsOf(record)
@@ -165,28 +164,40 @@ class Elements<R extends Keyed, D extends object> {
         memo.seen = build
         continue
       }
-      if (memo === undefined) moved = true
-      this.#memos.set(key, { record, deps, defaults, seen: build, ...this.convert(record, deps ?? NONE) })
+      const next = { record, deps, defaults, seen: build, ...this.convert(record, deps ?? NONE) }
+      this.#memos.set(key, next)
+      ;(memo === undefined ? added : replaced).push(next)
     }
+    let removed = false
     for (const [key, memo] of this.#memos) {
       if (memo.seen !== build) {
         this.#memos.delete(key)
-        moved = true
+        removed = true
       }
     }
-    if (moved) {
-      this.#order = [...this.#memos.values()]
-        .map((m) => m.record)
-        .sort(byKey)
-        .map((r) => `${r.namespace}/${r.name}`)
+    // A replaced memo takes its predecessor's place: the same key sorts to the same position.
+    for (const memo of replaced) this.#order[this.#position(memo.record)] = memo
+    if (removed) this.#order = this.#order.filter((m) => m.seen === build)
+    // A few new objects go in by binary search; many (the first build) by one sort.
+    if (added.length > 64) this.#order = [...this.#order, ...added].sort((a, b) => byKey(a.record, b.record))
+    else for (const memo of added) this.#order.splice(this.#position(memo.record), 0, memo)
+  }
+
+  #position(record: R): number {
+    let low = 0
+    let high = this.#order.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (byKey(this.#order[mid]!.record, record) < 0) low = mid + 1
+      else high = mid
     }
+    return low
   }
 
   /** The JSON texts of the accepted elements, in order; names and skipped objects go to the given sinks. */
   elements(names: Set<string>, skipped: Skipped[]): string[] {
     const parts: string[] = []
-    for (const key of this.#order) {
-      const memo = this.#memos.get(key)!
+    for (const memo of this.#order) {
       if (memo.json === undefined) {
         if (memo.skipped) skipped.push(memo.skipped)
         continue
