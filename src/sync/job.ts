@@ -13,6 +13,8 @@ import type { ClusterSource } from './watch.ts'
 /** Where snapshots go: a resolver (target.ts), or standard output for --dry-run. */
 export interface Sink {
   offer(offer: Offer): void
+  /** Content likely to be offered next: render and compress it ahead (target.ts). */
+  prepare?(offer: Offer): void
   stop(): Promise<void>
 }
 
@@ -33,6 +35,9 @@ export class SyncJob {
   #refusedDigest: string | undefined
   #skippedLogged = new Set<string>()
   #stopped = false
+  /** Cluster changes seen since ready: tells whether a build made while settling is still current. */
+  #changes = 0
+  #settled: { built: Built; changes: number } | undefined
 
   constructor(
     private readonly source: ClusterSource,
@@ -41,7 +46,12 @@ export class SyncJob {
     private readonly metrics: SyncMetrics,
     private readonly log: Logger
   ) {
-    this.#debouncer = new Debouncer(() => this.#flush(), settings.debounce)
+    this.#debouncer = new Debouncer(
+      () => this.#flush(),
+      settings.debounce,
+      undefined,
+      () => this.#settle()
+    )
     this.#guard = new ShrinkGuard(settings.maxShrink)
     this.#builder = new SnapshotBuilder(settings.build)
   }
@@ -49,7 +59,9 @@ export class SyncJob {
   /** Starts watching; the first snapshot is built as soon as every initial list is in. */
   start(): void {
     this.source.start(() => {
-      if (this.source.isReady()) this.#debouncer.trigger()
+      if (!this.source.isReady()) return
+      this.#changes++
+      this.#debouncer.trigger()
     })
     void this.source.ready.then(() => {
       if (this.#stopped) return
@@ -83,9 +95,24 @@ export class SyncJob {
     await Promise.all(this.sinks.map((s) => s.stop()))
   }
 
-  #flush(): void {
+  /**
+   * Halfway through a quiet period: build now and let the targets render and compress, so that
+   * a period that ends without another change sends at once. The cluster state is the same
+   * then (no change came), so the snapshot is the one a build at the end would make.
+   */
+  #settle(): void {
     if (this.#stopped) return
     const built = this.build()
+    this.#settled = { built, changes: this.#changes }
+    if (built.offer.digest === this.#lastDigest || !this.#guard.check(built.names).ok) return
+    for (const sink of this.sinks) sink.prepare?.(built.offer)
+  }
+
+  #flush(): void {
+    if (this.#stopped) return
+    const settled = this.#settled
+    this.#settled = undefined
+    const built = settled?.changes === this.#changes ? settled.built : this.build()
     const { digest } = built.offer
     if (digest === this.#lastDigest) {
       this.log.debug('content unchanged; not pushing')

@@ -31,13 +31,19 @@ const FREE_CONFLICTS = 3
 
 type Step = { next: 'settled' } | { next: 'conflict' } | { next: 'retry'; afterMs?: number }
 
+interface Prepared {
+  revision: number
+  body: Buffer
+}
+
 export class Target {
   readonly url: URL
   readonly label: string
   #latest: Offer | undefined
   #accepted: string | undefined
   #rejected: string | undefined
-  #prepared: { digest: string; revision: number; body: Buffer } | undefined
+  /** The rendered, compressed document of one offer: the same bytes for every retry of it. */
+  #prepared: { digest: string; body: Promise<Prepared | undefined> } | undefined
   /** The highest revision used here or reported by the resolver. */
   #revision = 0
   #loop: Promise<void> | undefined
@@ -62,6 +68,11 @@ export class Target {
       // An offer that arrived while the loop was finishing its last step.
       if (this.#pending()) this.offer(this.#latest!)
     })
+  }
+
+  /** Renders and compresses `offer` ahead of its push, if it is the next one (job.ts settling). */
+  prepare(offer: Offer): void {
+    void this.#prepare(offer)
   }
 
   /** Pushes `offer` and waits for the outcome, trying at most `maxAttempts` times (for --once). */
@@ -165,8 +176,12 @@ export class Target {
   }
 
   /** The compressed document for `offer`: the same bytes (and revision) for every retry of the same content. */
-  async #prepare(offer: Offer): Promise<{ revision: number; body: Buffer } | undefined> {
-    if (this.#prepared?.digest === offer.digest) return this.#prepared
+  #prepare(offer: Offer): Promise<Prepared | undefined> {
+    if (this.#prepared?.digest !== offer.digest) this.#prepared = { digest: offer.digest, body: this.#render(offer) }
+    return this.#prepared.body
+  }
+
+  async #render(offer: Offer): Promise<Prepared | undefined> {
     const revision = nextRevision(this.#revision, this.#now())
     // Every document is checked against the shared schema before it leaves (snapshot-v1.md):
     // its elements when they were built (assemble.ts), its envelope and stamp here.
@@ -181,7 +196,6 @@ export class Target {
     }
     this.#revision = revision
     // Only the compressed bytes are kept for retries; the JSON bytes are dropped once gzipped.
-    this.#prepared = { digest: offer.digest, revision, body: await compress(rendered.bytes) }
-    return this.#prepared
+    return { revision, body: await compress(rendered.bytes) }
   }
 }

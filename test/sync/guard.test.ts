@@ -81,3 +81,29 @@ test('debounce: a burst fires once after the quiet period; a steady trickle fire
     vi.useRealTimers()
   }
 })
+
+test('debounce: a quiet period halfway through calls settling once; a change before it postpones it', () => {
+  vi.useFakeTimers()
+  try {
+    const fire = vi.fn()
+    const settling = vi.fn()
+    const d = new Debouncer(fire, { quietMs: 100, maxDelayMs: 1000 }, Date.now, settling)
+    d.trigger()
+    vi.advanceTimersByTime(40)
+    d.trigger()
+    vi.advanceTimersByTime(40)
+    expect(settling).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(10)
+    expect(settling).toHaveBeenCalledTimes(1)
+    expect(fire).not.toHaveBeenCalled()
+    vi.advanceTimersByTime(50)
+    expect(fire).toHaveBeenCalledTimes(1)
+    expect(settling).toHaveBeenCalledTimes(1)
+    d.trigger()
+    d.flush()
+    vi.advanceTimersByTime(1000)
+    expect(settling).toHaveBeenCalledTimes(1)
+  } finally {
+    vi.useRealTimers()
+  }
+})
