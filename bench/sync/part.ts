@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildSync } from '../../scripts/build-sync.ts'
+import { SYNC_NODE_FLAGS, buildSync } from '../../scripts/build-sync.ts'
 import { PUSH_TOKEN, startMeshdohServer } from '../meshdoh.ts'
 import type { Part, PartOutput } from '../part.ts'
 import { freePort, start, stopAll, tsArgs, waitForLine, type Started } from '../proc.ts'
@@ -94,6 +94,7 @@ export const syncPart: Part = {
       const job: Started = start(
         process.execPath,
         [
+          ...SYNC_NODE_FLAGS,
           bundle,
           '--cluster',
           'bench',
@@ -170,11 +171,12 @@ function report(f: Figures): PartOutput {
     'Three processes on 127.0.0.1, none pinned: the fake Kubernetes API server of the sync tests',
     '(`test/sync/k8s-api.ts`, real list/watch protocol) holding the synthetic cluster of',
     '`bench/sync/cluster.ts`; the sync job as deployed: the esbuild bundle of `src/sync/main.ts`',
-    '(`npm run build:sync`) run by plain Node, as the container runs it, with the default page size and',
-    `\`--debounce ${DEBOUNCE_MS}ms\`, the default; meshdoh's Node server (\`src/runtime/node.ts\`, cleartext) as the`,
-    "target. Times come from the sync job's own log lines (pino `time`, ms) and the same clock in the",
-    'runner. A change adds one Service and its EndpointSlice; the runner then asks meshdoh for the new',
-    'name over DoH every 5 ms until the answer holds its address.',
+    "(`npm run build:sync`) run by plain Node with the container's V8 flags (`SYNC_NODE_FLAGS` in",
+    `\`scripts/build-sync.ts\`), the default page size and \`--debounce ${DEBOUNCE_MS}ms\`, the default; meshdoh's`,
+    "Node server (`src/runtime/node.ts`, cleartext) as the target. Times come from the sync job's own",
+    'log lines (pino `time`, ms) and the same clock in the runner. A change adds one Service and its',
+    'EndpointSlice; the runner then asks meshdoh for the new name over DoH every 5 ms until the answer',
+    'holds its address.',
     '',
     table(
       ['objects in the API server', 'count'],

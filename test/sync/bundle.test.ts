@@ -3,12 +3,12 @@
  * plain node from a directory with no node_modules, gives the same answers as the sources.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { buildSync } from '../../scripts/build-sync.ts'
+import { SYNC_NODE_FLAGS, buildSync } from '../../scripts/build-sync.ts'
 import { main } from '../../src/sync/cli.ts'
 import { FakeKubeApi } from './k8s-api.ts'
 import { endpointSlice, namespace, service, serviceEntry } from './k8s-objects.ts'
@@ -67,7 +67,7 @@ afterAll(async () => {
 test('--help exits 0 and prints the usage of the sources', async () => {
   let usage = ''
   expect(await main(['--help'], {}, { stdout: { write: (t: string) => (usage += t) }, stderr: process.stderr })).toBe(0)
-  const { code, stdout, stderr } = await node([bundle, '--help'], dir)
+  const { code, stdout, stderr } = await node([...SYNC_NODE_FLAGS, bundle, '--help'], dir)
   expect(code, stderr).toBe(0)
   expect(stdout).toContain('Usage:')
   expect(stdout).toBe(usage)
@@ -93,4 +93,10 @@ test('--once --dry-run prints the snapshot the sources print', async () => {
     services: [{ name: 'db', endpoints: expect.arrayContaining([expect.anything()]) as unknown }, { name: 'reviews' }],
     serviceEntries: [{ hosts: ['ext.example.com'] }],
   })
+})
+
+test("the container starts the bundle with the benchmark's V8 flags", async () => {
+  const dockerfile = await readFile(join(root, 'deploy/sync.Dockerfile'), 'utf8')
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1]
+  expect(JSON.parse(entrypoint ?? 'null')).toEqual(['node', ...SYNC_NODE_FLAGS, 'dist/sync/main.mjs'])
 })
