@@ -8,8 +8,10 @@
  * A record reads its cluster, ttl and serial from its `Origin`. Records carried over must see
  * the new revision's serial, so each cluster keeps one Origin while its domain and ttl stay the
  * same, and the serial is written into it when the holder makes the new registry current
- * (`Registry.activate`), in the same synchronous step: a lookup, which runs to its answer
- * without awaiting, never sees the old index with the new serial or the reverse.
+ * (`Registry.activate`), in the same synchronous step. A lookup runs to its records without
+ * awaiting, so it never pairs the old index with the new serial; only an answer that waits on
+ * the upstream between lookups (a CNAME chased out of the mesh) can, and then all it carries
+ * is the newer SOA serial.
  */
 import { Origin, type EndpointRecord, type EntryRecord, type ServiceRecord } from './records.ts'
 import type { Service, ServiceEntry } from './schema.ts'
