@@ -4,7 +4,7 @@
  * environment wins over the file, so a secret can be injected without editing the file.
  */
 import { readFileSync } from 'node:fs'
-import { parseSettings, SettingsError, type Settings, type SettingsSource } from './settings.ts'
+import { parseBoolean, parseSettings, SettingsError, type Settings, type SettingsSource } from './settings.ts'
 
 export interface ListenAddress {
   host: string
@@ -27,6 +27,8 @@ export interface NodeConfig {
   drainMs: number
   /** Server processes sharing the port (node:cluster); 1: this process serves alone. */
   processes: number
+  /** Keep each cluster's last push to revalidate and compile only what the next one changes. */
+  keepLastPush: boolean
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -41,6 +43,7 @@ Serves DNS-over-HTTPS for mesh names (views.md). Settings come from the environm
   MESHDOH_LOG_LEVEL       info (default), debug (one line per query), warn, error
   MESHDOH_DRAIN_SECONDS   SIGTERM waits this long for in-flight requests, default 10
   MESHDOH_PROCESSES       server processes sharing the port (node:cluster), default 1
+  MESHDOH_KEEP_LAST_PUSH  true (default): a push costs only what it changed, for memory; false
 SIGHUP reloads the certificate and key; SIGTERM stops accepting, drains, then exits.`
 
 /** `--config path` / `--config=path`; `--help`. Anything else is an error. */
@@ -106,6 +109,7 @@ export function parseNodeConfig(source: SettingsSource): NodeConfig {
     logLevel,
     drainMs: drainSeconds * 1000,
     processes: parseProcesses(source.MESHDOH_PROCESSES),
+    keepLastPush: parseBoolean('MESHDOH_KEEP_LAST_PUSH', source.MESHDOH_KEEP_LAST_PUSH, true),
   }
 }
 

@@ -32,6 +32,11 @@ export interface NodeServerOptions {
   drainMs?: number
   /** A store shared with other processes (node-processes.ts); default: a FileStore in dataDir. */
   store?: SnapshotStore & { onChange?(listener: () => void): void }
+  /**
+   * Keep each cluster's last push, parsed and as it came, with its compiled records: a push
+   * then costs what it changed (README, "Self-hosted on Node"). Default true.
+   */
+  keepLastPush?: boolean
 }
 
 export interface NodeServer {
@@ -93,8 +98,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     rateLimiter: limit && tokenBucketLimiter(limit.rate, limit.burst),
     clientAddress: (c) => getConnInfo(c).remote.address,
     inflate: gunzipWithin,
-    // A server process has the memory for it: a push revalidates and compiles only what changed.
-    parsed: { keepParsed: true },
+    parsed: { keepParsed: options.keepLastPush ?? true },
   })
   app.get('/metrics', () => metrics.respond())
   options.store?.onChange?.(() => holder.invalidate())

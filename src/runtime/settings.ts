@@ -80,7 +80,7 @@ function parsePushTokens(text: string | undefined): PushToken[] {
   return tokens
 }
 
-function parseBoolean(name: string, text: string | undefined, fallback: boolean): boolean {
+export function parseBoolean(name: string, text: string | undefined, fallback: boolean): boolean {
   if (text === undefined || text.trim() === '') return fallback
   const value = text.trim().toLowerCase()
   if (value === 'true' || value === '1' || value === 'yes') return true

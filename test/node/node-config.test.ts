@@ -35,6 +35,7 @@ describe('Node configuration', () => {
       tls: undefined,
       logLevel: 'info',
       drainMs: 10_000,
+      keepLastPush: true,
     })
     expect(config.settings.anonymous).toBe(true)
   })
@@ -43,6 +44,8 @@ describe('Node configuration', () => {
     expect(() => parseNodeConfig({ MESHDOH_TLS_CERT: '/etc/meshdoh/tls.crt' })).toThrow(/go together/)
     expect(() => parseNodeConfig({ MESHDOH_LOG_LEVEL: 'verbose' })).toThrow(/MESHDOH_LOG_LEVEL/)
     expect(() => parseNodeConfig({ MESHDOH_DRAIN_SECONDS: '-1' })).toThrow(/MESHDOH_DRAIN_SECONDS/)
+    expect(() => parseNodeConfig({ MESHDOH_KEEP_LAST_PUSH: 'sometimes' })).toThrow(/MESHDOH_KEEP_LAST_PUSH/)
+    expect(parseNodeConfig({ MESHDOH_KEEP_LAST_PUSH: 'false' }).keepLastPush).toBe(false)
   })
 
   it('config file: JSON values become the text the environment would hold; the environment wins', () => {

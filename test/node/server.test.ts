@@ -112,20 +112,23 @@ describe('snapshot push on Node: zlib inflate and revalidation', () => {
     expect(await refused.json()).toEqual({ error: `body larger than ${64 * 1024} bytes` })
   })
 
-  it('a push that changes one service answers the change; a bad field is still named', async () => {
-    const m = await track(startMeshdoh())
-    expect((await put(m, JSON.stringify(bookinfoSnapshot()), false)).status).toBe(200)
-    const next = bookinfoSnapshot({ revision: 2 })
-    const services = next.services as Array<Record<string, unknown>>
-    services[2] = { ...services[2], clusterIPs: ['10.96.12.99'] }
-    expect((await put(m, JSON.stringify(next), false)).status).toBe(200)
-    const reply = await fetch(`${m.url}/resolve?name=reviews.bookinfo.svc.cluster.local&type=A`)
-    expect(JSON.stringify(await reply.json())).toContain('10.96.12.99')
-    services[3] = { ...services[3], clusterIPs: ['10.96.12.300'] }
-    const bad = await put(m, JSON.stringify({ ...next, revision: 3 }), false)
-    expect(bad.status).toBe(400)
-    expect(await bad.json()).toMatchObject({ path: 'services[3].clusterIPs[0]' })
-  })
+  it.each([true, false])(
+    'a push that changes one service answers the change; a bad field is still named (keepLastPush %s)',
+    async (keepLastPush) => {
+      const m = await track(startMeshdoh({ keepLastPush }))
+      expect((await put(m, JSON.stringify(bookinfoSnapshot()), false)).status).toBe(200)
+      const next = bookinfoSnapshot({ revision: 2 })
+      const services = next.services as Array<Record<string, unknown>>
+      services[2] = { ...services[2], clusterIPs: ['10.96.12.99'] }
+      expect((await put(m, JSON.stringify(next), false)).status).toBe(200)
+      const reply = await fetch(`${m.url}/resolve?name=reviews.bookinfo.svc.cluster.local&type=A`)
+      expect(JSON.stringify(await reply.json())).toContain('10.96.12.99')
+      services[3] = { ...services[3], clusterIPs: ['10.96.12.300'] }
+      const bad = await put(m, JSON.stringify({ ...next, revision: 3 }), false)
+      expect(bad.status).toBe(400)
+      expect(await bad.json()).toMatchObject({ path: 'services[3].clusterIPs[0]' })
+    }
+  )
 })
 
 describe('TLS port: ALPN h2 and http/1.1', () => {

@@ -50,7 +50,14 @@ export const testSettings = () =>
   })
 
 export async function startMeshdoh(
-  options: { tls?: boolean; pki?: Pki; dataDir?: string; drainMs?: number; settings?: Settings } = {}
+  options: {
+    tls?: boolean
+    pki?: Pki
+    dataDir?: string
+    drainMs?: number
+    settings?: Settings
+    keepLastPush?: boolean
+  } = {}
 ): Promise<TestMeshdoh> {
   const dir = tempDir()
   const pki = options.pki ?? (options.tls ? await makePki(dir) : undefined)
@@ -61,6 +68,7 @@ export async function startMeshdoh(
     listen: { host: '127.0.0.1', port: 0 },
     tls: pki ? { certFile: pki.cert, keyFile: pki.key } : undefined,
     drainMs: options.drainMs,
+    keepLastPush: options.keepLastPush,
     // Internal errors (a SERVFAIL's cause) go to stderr, where vitest shows them.
     logger: pino({ level: 'error' }, pino.destination(2)),
   })
