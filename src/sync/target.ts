@@ -72,7 +72,8 @@ export class Target {
 
   /** Renders and compresses `offer` ahead of its push, if it is the next one (job.ts settling). */
   prepare(offer: Offer): void {
-    void this.#prepare(offer)
+    // A failure here is met again, and reported, by the push that awaits the same promise.
+    this.#prepare(offer).catch(() => undefined)
   }
 
   /** Pushes `offer` and waits for the outcome, trying at most `maxAttempts` times (for --once). */
