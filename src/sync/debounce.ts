@@ -21,8 +21,8 @@ export class Debouncer {
   constructor(
     private readonly fire: () => void,
     private readonly options: DebounceOptions,
-    private readonly now: () => number = Date.now,
-    private readonly settling: () => void = () => {}
+    private readonly settling: () => void = () => {},
+    private readonly now: () => number = Date.now
   ) {}
 
   /** Notes a change; the build runs after the quiet period or at the latest after the max delay. */

@@ -49,7 +49,6 @@ export class SyncJob {
     this.#debouncer = new Debouncer(
       () => this.#flush(),
       settings.debounce,
-      undefined,
       () => this.#settle()
     )
     this.#guard = new ShrinkGuard(settings.maxShrink)

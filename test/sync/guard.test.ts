@@ -87,7 +87,7 @@ test('debounce: a quiet period halfway through calls settling once; a change bef
   try {
     const fire = vi.fn()
     const settling = vi.fn()
-    const d = new Debouncer(fire, { quietMs: 100, maxDelayMs: 1000 }, Date.now, settling)
+    const d = new Debouncer(fire, { quietMs: 100, maxDelayMs: 1000 }, settling)
     d.trigger()
     vi.advanceTimersByTime(40)
     d.trigger()
