@@ -57,19 +57,21 @@ export function start(
   args: string[],
   env: Record<string, string | undefined> = process.env
 ): ChildProcess {
-  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env as NodeJS.ProcessEnv })
+  // Its own process group, so that kill() reaches what it starts in turn: wrangler's bin runs
+  // the CLI as a child, which runs workerd; killing the bin alone left both running.
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: env as NodeJS.ProcessEnv, detached: true })
   started.add(child)
   child.on('exit', () => started.delete(child))
   return child
 }
 
+/** Kills the child's process group (the child and what it started), by the child's PID. */
 export function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(child.pid, signal)
-    } catch {
-      // Already gone.
-    }
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // The group is gone already.
   }
 }
 
