@@ -35,11 +35,25 @@ export function createMetrics(store: SnapshotStore, now: () => number = Date.now
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const labels = new Map<string, string>()
-  const queries = new Counter({
+  // Queries are counted in plain maps, by view label and (rcode, type) as one number, and added
+  // to the counter when /metrics is read: prom-client's labelled inc() hashes its labels on
+  // every call, 2-3% of a cached answer's CPU on Node.
+  const pending = new Map<string, Map<number, number>>()
+  new Counter({
     name: 'meshdoh_dns_queries_total',
     help: 'DNS questions answered, by response code, query type and view (hashed id)',
     labelNames: ['rcode', 'type', 'view'] as const,
     registers: [registry],
+    collect() {
+      for (const [view, counts] of pending) {
+        for (const [key, n] of counts) {
+          const rcode = key >>> 16
+          const type = key & 0xffff
+          this.inc({ rcode: RCODES[rcode] ?? String(rcode), type: typeName(type) ?? 'other', view }, n)
+        }
+      }
+      pending.clear()
+    },
   })
   const latency = new Histogram({
     name: 'meshdoh_dns_query_duration_seconds',
@@ -86,7 +100,10 @@ export function createMetrics(store: SnapshotStore, now: () => number = Date.now
     query({ view, type, rcode, seconds }) {
       let label = labels.get(view.id)
       if (label === undefined) labels.set(view.id, (label = viewLabel(view.id)))
-      queries.inc({ rcode: RCODES[rcode] ?? String(rcode), type: typeName(type) ?? 'other', view: label })
+      let counts = pending.get(label)
+      if (counts === undefined) pending.set(label, (counts = new Map()))
+      const key = ((rcode & 0xffff) << 16) | (type & 0xffff)
+      counts.set(key, (counts.get(key) ?? 0) + 1)
       latency.observe(seconds)
     },
     push({ outcome }) {
