@@ -4,6 +4,7 @@
  * environment wins over the file, so a secret can be injected without editing the file.
  */
 import { readFileSync } from 'node:fs'
+import { DEFAULT_LIMITS, type ConnectionLimits } from './node-limits.ts'
 import { parseBoolean, parseSettings, SettingsError, type Settings, type SettingsSource } from './settings.ts'
 
 export interface ListenAddress {
@@ -29,6 +30,8 @@ export interface NodeConfig {
   processes: number
   /** Keep each cluster's last push to revalidate and compile only what the next one changes. */
   keepLastPush: boolean
+  /** What one client may hold, and for how long (node-limits.ts). */
+  limits: ConnectionLimits
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -44,6 +47,12 @@ Serves DNS-over-HTTPS for mesh names (views.md). Settings come from the environm
   MESHDOH_DRAIN_SECONDS   SIGTERM waits this long for in-flight requests, default 10
   MESHDOH_PROCESSES       server processes sharing the port (node:cluster), default 1
   MESHDOH_KEEP_LAST_PUSH  true (default): a push costs only what it changed, for memory; false
+  MESHDOH_MAX_STREAMS     concurrent HTTP/2 streams per connection (SETTINGS), default 100
+  MESHDOH_MAX_OPEN_STREAMS  open HTTP/2 streams across all connections, default 10000
+  MESHDOH_MAX_CONNECTIONS connections held at once, default 10000
+  MESHDOH_HANDSHAKE_SECONDS  TLS, protocol detection and HTTP/1.1 headers must finish within, default 10
+  MESHDOH_REQUEST_SECONDS a request must be answered within, body included, default 30
+  MESHDOH_IDLE_SECONDS    a connection with nothing in flight is closed after, default 60
 SIGHUP reloads the certificate and key; SIGTERM stops accepting, drains, then exits.`
 
 /** `--config path` / `--config=path`; `--help`. Anything else is an error. */
@@ -110,6 +119,34 @@ export function parseNodeConfig(source: SettingsSource): NodeConfig {
     drainMs: drainSeconds * 1000,
     processes: parseProcesses(source.MESHDOH_PROCESSES),
     keepLastPush: parseBoolean('MESHDOH_KEEP_LAST_PUSH', source.MESHDOH_KEEP_LAST_PUSH, true),
+    limits: parseLimits(source),
+  }
+}
+
+function parseLimits(source: SettingsSource): ConnectionLimits {
+  const whole = (name: string, fallback: number) => {
+    const text = source[name]?.trim()
+    if (!text) return fallback
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < 1) throw new SettingsError(`${name} must be a whole number above 0`)
+    return value
+  }
+  const seconds = (name: string, fallbackMs: number) => {
+    const text = source[name]?.trim()
+    if (!text) return fallbackMs
+    const value = Number(text)
+    if (!Number.isFinite(value) || value <= 0) throw new SettingsError(`${name} must be a number of seconds above 0`)
+    return value * 1000
+  }
+  const handshakeMs = seconds('MESHDOH_HANDSHAKE_SECONDS', DEFAULT_LIMITS.handshakeMs)
+  return {
+    maxStreams: whole('MESHDOH_MAX_STREAMS', DEFAULT_LIMITS.maxStreams),
+    maxOpenStreams: whole('MESHDOH_MAX_OPEN_STREAMS', DEFAULT_LIMITS.maxOpenStreams),
+    maxConnections: whole('MESHDOH_MAX_CONNECTIONS', DEFAULT_LIMITS.maxConnections),
+    handshakeMs,
+    headersMs: handshakeMs,
+    requestMs: seconds('MESHDOH_REQUEST_SECONDS', DEFAULT_LIMITS.requestMs),
+    idleMs: seconds('MESHDOH_IDLE_SECONDS', DEFAULT_LIMITS.idleMs),
   }
 }
 

@@ -1,12 +1,14 @@
 /**
- * HTTP/2 streams carrying the common DoH GET are answered straight from the stream event,
- * skipping the compatibility request/response objects, the Web Request and Hono (BENCHMARKS.md:
- * that layer alone costs a third of the ceiling). Every other stream goes to the listener
- * node:http2 installed for the 'request' event, untouched.
+ * Every HTTP/2 stream passes here first: it is admitted against the stream budget
+ * (node-limits.ts) or refused. Streams carrying the common DoH GET are then answered straight
+ * from the stream event, skipping the compatibility request/response objects, the Web Request
+ * and Hono (BENCHMARKS.md: that layer alone costs a third of the ceiling). Every other stream
+ * goes to the listener node:http2 installed for the 'request' event, untouched.
  */
 import type http2 from 'node:http2'
 import type { FastReply, WireFastPath } from '../http/wire-fast-path.ts'
 import type { Drain } from './node-drain.ts'
+import type { StreamBudget } from './node-limits.ts'
 
 type StreamListener = (
   stream: http2.ServerHttp2Stream,
@@ -15,10 +17,11 @@ type StreamListener = (
   rawHeaders: string[]
 ) => void
 
-export function attachWireFastPath(
+export function attachStreams(
   server: http2.Http2Server | http2.Http2SecureServer,
-  fast: WireFastPath,
-  drain: Drain
+  budget: StreamBudget,
+  drain: Drain,
+  fast?: WireFastPath
 ): void {
   // node:http2 adds exactly one 'stream' listener when a 'request' listener is added.
   const [compat, ...others] = server.listeners('stream') as StreamListener[]
@@ -27,9 +30,10 @@ export function attachWireFastPath(
   server.on(
     'stream',
     (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, flags: number, rawHeaders: string[]) => {
+      if (!budget.admit(stream)) return
       const path = headers[':path']
       const reply =
-        headers[':method'] === 'GET' && typeof path === 'string'
+        fast !== undefined && headers[':method'] === 'GET' && typeof path === 'string'
           ? fast(path, stream.session?.socket?.remoteAddress)
           : undefined
       if (reply === undefined) return compat.call(server, stream, headers, flags, rawHeaders)

@@ -15,6 +15,7 @@ import type { AppEvents } from '../http/resolver.ts'
 import { FileStore } from '../store/file.ts'
 import type { SnapshotStore } from '../store/store.ts'
 import type { ListenAddress, TlsFiles } from './node-config.ts'
+import { DEFAULT_LIMITS, type ConnectionLimits } from './node-limits.ts'
 import { Drain } from './node-drain.ts'
 import { createMetrics, viewLabel, type NodeMetrics } from './node-metrics.ts'
 import { cleartextServer, tlsServer, type TlsMaterial } from './node-transport.ts'
@@ -37,6 +38,8 @@ export interface NodeServerOptions {
    * then costs what it changed (README, "Self-hosted on Node"). Default true.
    */
   keepLastPush?: boolean
+  /** Streams, connections and deadlines a client may hold (node-limits.ts); default DEFAULT_LIMITS. */
+  limits?: ConnectionLimits
 }
 
 export interface NodeServer {
@@ -111,8 +114,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   })
   const drain = new Drain()
   const tls = options.tls
-  const secure = tls !== undefined ? tlsServer(listener, drain, await readTls(tls), fastPath) : undefined
-  const server: Server = secure ?? cleartextServer(listener, drain, fastPath)
+  const limits = options.limits ?? DEFAULT_LIMITS
+  const secure = tls !== undefined ? tlsServer(listener, drain, await readTls(tls), fastPath, limits) : undefined
+  const server: Server = secure ?? cleartextServer(listener, drain, fastPath, limits)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -3,6 +3,7 @@
  * http/1.1 (allowHTTP1). Cleartext, for use behind a TLS-terminating proxy: h2c with prior
  * knowledge (RFC 9113 §3.3; what `dig +http-plain` and proxies speak) and HTTP/1.1 on one
  * port, told apart by the client's first bytes, because node:http2 has no cleartext allowHTTP1.
+ * Both apply the same limits (node-limits.ts) to every connection, session and stream.
  */
 import http from 'node:http'
 import http2 from 'node:http2'
@@ -10,51 +11,80 @@ import net, { type Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import type { WireFastPath } from '../http/wire-fast-path.ts'
 import type { Drain, RequestListener } from './node-drain.ts'
-import { attachWireFastPath } from './node-fast-path.ts'
+import { attachStreams } from './node-fast-path.ts'
+import { DEFAULT_LIMITS, guardSession, h2Options, StreamBudget, type ConnectionLimits } from './node-limits.ts'
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
-/** A connection that says nothing for this long is dropped before any server sees it. */
-const SNIFF_TIMEOUT_MS = 10_000
-/** Idle HTTP/2 sessions and HTTP/1.1 sockets are closed after this long. */
-const IDLE_TIMEOUT_MS = 120_000
 
 export interface TlsMaterial {
   cert: Buffer
   key: Buffer
 }
 
+/** HTTP/1.1 header and request deadlines, checked every second rather than Node's 30 s. */
+function boundRequests(server: http.Server | http2.Http2SecureServer, limits: ConnectionLimits): void {
+  // Node reads the checking interval when tracking starts; @types/node does not declare it.
+  const h1 = server as http.Server & { connectionsCheckingInterval: number }
+  h1.headersTimeout = limits.headersMs
+  h1.requestTimeout = limits.requestMs
+  h1.connectionsCheckingInterval = Math.min(1000, limits.headersMs)
+  h1.keepAliveTimeout = limits.idleMs
+}
+
 export function tlsServer(
   listener: RequestListener,
   drain: Drain,
   tls: TlsMaterial,
-  fast?: WireFastPath
+  fast?: WireFastPath,
+  limits: ConnectionLimits = DEFAULT_LIMITS
 ): http2.Http2SecureServer {
-  const server = http2.createSecureServer({ ...tls, allowHTTP1: true })
+  const server = http2.createSecureServer({
+    ...tls,
+    ...h2Options(limits),
+    allowHTTP1: true,
+    handshakeTimeout: limits.handshakeMs,
+  })
+  server.maxConnections = limits.maxConnections
+  boundRequests(server, limits)
   server.on('request', drain.wrap(listener))
-  if (fast) attachWireFastPath(server, fast, drain)
+  attachStreams(server, new StreamBudget(limits), drain, fast)
   // An h2 connection is closed through its session; session.socket is a proxy, not this socket.
   server.on('secureConnection', (socket: TLSSocket) => {
     if (socket.alpnProtocol !== 'h2') drain.socket(socket)
   })
   server.on('connection', (socket: Socket) => drain.transport(socket))
-  server.on('session', (session) => drain.session(session))
-  server.setTimeout(IDLE_TIMEOUT_MS)
+  server.on('session', (session) => {
+    guardSession(session, limits)
+    drain.session(session)
+  })
+  server.on('tlsClientError', (_error, socket) => socket.destroy())
+  server.setTimeout(limits.idleMs)
   return server
 }
 
-export function cleartextServer(listener: RequestListener, drain: Drain, fast?: WireFastPath): net.Server {
+export function cleartextServer(
+  listener: RequestListener,
+  drain: Drain,
+  fast?: WireFastPath,
+  limits: ConnectionLimits = DEFAULT_LIMITS
+): net.Server {
   const wrapped = drain.wrap(listener)
-  const h1 = http.createServer({ keepAliveTimeout: IDLE_TIMEOUT_MS }, wrapped)
-  // h1 never listens itself, so its headers/request timeouts never start: bound idle sockets instead.
-  h1.setTimeout(IDLE_TIMEOUT_MS)
-  const h2 = http2.createServer({}, wrapped)
-  if (fast) attachWireFastPath(h2, fast, drain)
-  h2.on('session', (session) => drain.session(session))
-  h2.setTimeout(IDLE_TIMEOUT_MS)
-  return net.createServer((socket) => {
+  const h1 = http.createServer({}, wrapped)
+  boundRequests(h1, limits)
+  // h1 never listens itself, so Node would never start checking its deadlines: start it here.
+  h1.emit('listening')
+  h1.setTimeout(limits.idleMs)
+  const h2 = http2.createServer(h2Options(limits), wrapped)
+  attachStreams(h2, new StreamBudget(limits), drain, fast)
+  h2.on('session', (session) => {
+    guardSession(session, limits)
+    drain.session(session)
+  })
+  h2.setTimeout(limits.idleMs)
+  const server = net.createServer((socket) => {
     drain.transport(socket)
     drain.socket(socket)
-    sniff(socket, (isH2) => {
+    sniff(socket, limits.handshakeMs, (isH2) => {
       if (isH2) {
         drain.release(socket)
         h2.emit('connection', socket)
@@ -66,27 +96,35 @@ export function cleartextServer(listener: RequestListener, drain: Drain, fast?: 
       }
     })
   })
+  server.maxConnections = limits.maxConnections
+  return server
 }
 
-/** Reads until the bytes either are the HTTP/2 preface or cannot be, puts them back, and decides. */
-function sniff(socket: Socket, decide: (isH2: boolean) => void): void {
+/**
+ * Reads until the bytes either are the HTTP/2 preface or cannot be, puts them back, and
+ * decides. The deadline runs from the connection's start: trickled bytes do not extend it.
+ */
+function sniff(socket: Socket, deadlineMs: number, decide: (isH2: boolean) => void): void {
   let seen = Buffer.alloc(0)
-  const fail = () => socket.destroy()
+  const fail = () => {
+    clearTimeout(deadline)
+    socket.destroy()
+  }
+  const deadline = setTimeout(fail, deadlineMs)
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk])
     const n = Math.min(seen.length, PREFACE.length)
     const isPrefix = seen.subarray(0, n).equals(PREFACE.subarray(0, n))
     if (isPrefix && n < PREFACE.length) return
+    clearTimeout(deadline)
     socket.off('data', onData)
     socket.off('error', fail)
-    socket.off('timeout', fail)
-    socket.setTimeout(0)
+    socket.off('close', fail)
     socket.pause()
     socket.unshift(seen)
     decide(isPrefix)
   }
   socket.on('data', onData)
   socket.on('error', fail)
-  socket.on('timeout', fail)
-  socket.setTimeout(SNIFF_TIMEOUT_MS)
+  socket.on('close', fail)
 }
