@@ -7,7 +7,7 @@ import { RegistryHolder, type HolderOptions } from '../registry/holder.ts'
 import { EMPTY_VIEW, type View } from '../registry/views.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore } from '../store/store.ts'
-import { findView } from './auth.ts'
+import { findView, holdsPushToken } from './auth.ts'
 import type { Inflate } from './body.ts'
 import { dohGet, dohPost } from './doh.ts'
 import { answerJson } from './resolve.ts'
@@ -67,8 +67,13 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
   }
   const app = new Hono()
   if (deps.rateLimiter) {
-    const limited = rateLimit(deps.rateLimiter, deps.clientAddress ?? (() => undefined))
-    for (const path of ['/dns-query', '/resolve', '/v/*', '/v1/*']) app.use(path, limited)
+    const address = deps.clientAddress ?? (() => undefined)
+    const limited = rateLimit(deps.rateLimiter, address)
+    for (const path of ['/dns-query', '/resolve', '/v/*']) app.use(path, limited)
+    const pushes = rateLimit(deps.rateLimiter, address, (c) =>
+      holdsPushToken(settings.pushTokens, c.req.header('authorization'))
+    )
+    app.use('/v1/*', pushes)
   }
 
   const anonymous = (handler: ViewHandler) => async (c: Context) => {

@@ -24,6 +24,15 @@ export async function mayPush(tokens: PushToken[], header: string | undefined, c
   return allowed
 }
 
+/** Whether the Authorization header carries any configured push token (pushes skip the query rate limit). */
+export async function holdsPushToken(tokens: PushToken[], header: string | undefined): Promise<boolean> {
+  const presented = bearer(header)
+  if (presented === undefined) return false
+  let held = false
+  for (const token of tokens) if (await timingSafeEqual(token.token, presented)) held = true
+  return held
+}
+
 /**
  * Compares without an early exit: the time depends on the lengths only, never on where the
  * strings differ. Synchronous, because it runs on the DoH hot path.

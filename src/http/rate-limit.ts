@@ -46,8 +46,14 @@ export function tokenBucketLimiter(
   }
 }
 
-export function rateLimit(limiter: RateLimiter, clientAddress: (c: Context) => string | undefined): MiddlewareHandler {
+export function rateLimit(
+  limiter: RateLimiter,
+  clientAddress: (c: Context) => string | undefined,
+  /** Requests that are not counted: an authenticated push must not be starved by queries. */
+  exempt: (c: Context) => Promise<boolean> = async () => false
+): MiddlewareHandler {
   return async (c, next) => {
+    if (await exempt(c)) return next()
     const key = clientAddress(c) ?? 'unknown'
     if (!(await limiter(key))) {
       return c.json({ error: 'too many requests' }, 429, { 'Retry-After': '1', 'Cache-Control': 'no-store' })

@@ -6,6 +6,7 @@
  * goes to the listener node:http2 installed for the 'request' event, untouched.
  */
 import type http2 from 'node:http2'
+import { clientAddress, type TrustedProxies } from '../http/client-address.ts'
 import type { FastReply, WireFastPath } from '../http/wire-fast-path.ts'
 import type { Drain } from './node-drain.ts'
 import type { StreamBudget } from './node-limits.ts'
@@ -21,7 +22,8 @@ export function attachStreams(
   server: http2.Http2Server | http2.Http2SecureServer,
   budget: StreamBudget,
   drain: Drain,
-  fast?: WireFastPath
+  fast?: WireFastPath,
+  proxies: TrustedProxies = []
 ): void {
   // node:http2 adds exactly one 'stream' listener when a 'request' listener is added.
   const [compat, ...others] = server.listeners('stream') as StreamListener[]
@@ -34,7 +36,7 @@ export function attachStreams(
       const path = headers[':path']
       const reply =
         fast !== undefined && headers[':method'] === 'GET' && typeof path === 'string'
-          ? fast(path, stream.session?.socket?.remoteAddress)
+          ? fast(path, clientOf(stream, headers, proxies))
           : undefined
       if (reply === undefined) return compat.call(server, stream, headers, flags, rawHeaders)
       drain.stream(stream)
@@ -45,6 +47,22 @@ export function attachStreams(
         () => compat.call(server, stream, headers, flags, rawHeaders)
       )
     }
+  )
+}
+
+function clientOf(
+  stream: http2.ServerHttp2Stream,
+  headers: http2.IncomingHttpHeaders,
+  proxies: TrustedProxies
+): string | undefined {
+  const peer = stream.session?.socket?.remoteAddress
+  if (proxies.length === 0) return peer
+  const forwarded = headers.forwarded
+  const xForwardedFor = headers['x-forwarded-for']
+  return clientAddress(
+    peer,
+    { forwarded, xForwardedFor: Array.isArray(xForwardedFor) ? xForwardedFor.join(',') : xForwardedFor },
+    proxies
   )
 }
 

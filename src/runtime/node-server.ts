@@ -10,6 +10,7 @@ import type { AddressInfo, Server } from 'node:net'
 import { pino, type Logger } from 'pino'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { createMeshdoh } from '../http/app.ts'
+import { clientAddress } from '../http/client-address.ts'
 import { tokenBucketLimiter } from '../http/rate-limit.ts'
 import type { AppEvents } from '../http/resolver.ts'
 import { FileStore } from '../store/file.ts'
@@ -99,7 +100,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
     settings: options.settings,
     events: observed(metrics, logger),
     rateLimiter: limit && tokenBucketLimiter(limit.rate, limit.burst),
-    clientAddress: (c) => getConnInfo(c).remote.address,
+    clientAddress: (c) =>
+      clientAddress(
+        getConnInfo(c).remote.address,
+        { forwarded: c.req.header('forwarded'), xForwardedFor: c.req.header('x-forwarded-for') },
+        options.settings.trustedProxies
+      ),
     inflate: gunzipWithin,
     parsed: { keepParsed: options.keepLastPush ?? true },
   })
@@ -115,8 +121,11 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
   const drain = new Drain()
   const tls = options.tls
   const limits = options.limits ?? DEFAULT_LIMITS
-  const secure = tls !== undefined ? tlsServer(listener, drain, await readTls(tls), fastPath, limits) : undefined
-  const server: Server = secure ?? cleartextServer(listener, drain, fastPath, limits)
+  const secure =
+    tls !== undefined
+      ? tlsServer(listener, drain, await readTls(tls), fastPath, limits, options.settings.trustedProxies)
+      : undefined
+  const server: Server = secure ?? cleartextServer(listener, drain, fastPath, limits, options.settings.trustedProxies)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {

@@ -9,6 +9,7 @@ import http from 'node:http'
 import http2 from 'node:http2'
 import net, { type Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import type { TrustedProxies } from '../http/client-address.ts'
 import type { WireFastPath } from '../http/wire-fast-path.ts'
 import type { Drain, RequestListener } from './node-drain.ts'
 import { attachStreams } from './node-fast-path.ts'
@@ -36,7 +37,8 @@ export function tlsServer(
   drain: Drain,
   tls: TlsMaterial,
   fast?: WireFastPath,
-  limits: ConnectionLimits = DEFAULT_LIMITS
+  limits: ConnectionLimits = DEFAULT_LIMITS,
+  proxies: TrustedProxies = []
 ): http2.Http2SecureServer {
   const server = http2.createSecureServer({
     ...tls,
@@ -47,7 +49,7 @@ export function tlsServer(
   server.maxConnections = limits.maxConnections
   boundRequests(server, limits)
   server.on('request', drain.wrap(listener))
-  attachStreams(server, new StreamBudget(limits), drain, fast)
+  attachStreams(server, new StreamBudget(limits), drain, fast, proxies)
   // An h2 connection is closed through its session; session.socket is a proxy, not this socket.
   server.on('secureConnection', (socket: TLSSocket) => {
     if (socket.alpnProtocol !== 'h2') drain.socket(socket)
@@ -66,7 +68,8 @@ export function cleartextServer(
   listener: RequestListener,
   drain: Drain,
   fast?: WireFastPath,
-  limits: ConnectionLimits = DEFAULT_LIMITS
+  limits: ConnectionLimits = DEFAULT_LIMITS,
+  proxies: TrustedProxies = []
 ): net.Server {
   const wrapped = drain.wrap(listener)
   const h1 = http.createServer({}, wrapped)
@@ -75,7 +78,7 @@ export function cleartextServer(
   h1.emit('listening')
   h1.setTimeout(limits.idleMs)
   const h2 = http2.createServer(h2Options(limits), wrapped)
-  attachStreams(h2, new StreamBudget(limits), drain, fast)
+  attachStreams(h2, new StreamBudget(limits), drain, fast, proxies)
   h2.on('session', (session) => {
     guardSession(session, limits)
     drain.session(session)

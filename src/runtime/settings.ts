@@ -3,6 +3,7 @@
  * Parsing fails loudly at start: a resolver with a typo in its views must not serve.
  */
 import { z } from 'zod'
+import { parseTrustedProxies, type TrustedProxies } from '../http/client-address.ts'
 import type { View } from '../registry/views.ts'
 
 export { EMPTY_VIEW, type View } from '../registry/views.ts'
@@ -27,6 +28,8 @@ export interface Settings {
   staleSeconds: number
   /** Queries per second per client address, with a burst; absent: no limit. */
   rateLimit?: { rate: number; burst: number }
+  /** Peers whose Forwarded / X-Forwarded-For headers name the client (client-address.ts). */
+  trustedProxies: TrustedProxies
 }
 
 export type SettingsSource = Record<string, string | undefined>
@@ -110,7 +113,14 @@ export function parseSettings(source: SettingsSource): Settings {
     freshnessSeconds: parsePositive('MESHDOH_FRESHNESS_SECONDS', source.MESHDOH_FRESHNESS_SECONDS, 5),
     staleSeconds: parsePositive('MESHDOH_STALE_SECONDS', source.MESHDOH_STALE_SECONDS, 60),
     rateLimit: parseRateLimit(source),
+    trustedProxies: trustedProxiesOf(source.MESHDOH_TRUSTED_PROXIES),
   }
+}
+
+function trustedProxiesOf(text: string | undefined): TrustedProxies {
+  const proxies = parseTrustedProxies(text)
+  if (typeof proxies === 'string') throw new SettingsError(`MESHDOH_TRUSTED_PROXIES: ${proxies}`)
+  return proxies
 }
 
 function parseRateLimit(source: SettingsSource): Settings['rateLimit'] {
