@@ -14,6 +14,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 MESHDOH_PUSH_TOKENS: 'test-token,east-1=east-token',
+                // east-1 has a token of its own, so it is confined unless its namespaces are declared
+                // the same across the mesh: the semantics tables exercise R17 across clusters.
+                MESHDOH_PUSH_POLICY: JSON.stringify({ 'east-1': { sameness: ['*'] } }),
                 MESHDOH_FRESHNESS_SECONDS: '0.001',
                 MESHDOH_VIEWS: JSON.stringify(views),
               },

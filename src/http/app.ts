@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { RegistryHolder, type HolderOptions } from '../registry/holder.ts'
-import { EMPTY_VIEW, type View } from '../registry/views.ts'
+import type { View } from '../registry/views.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore } from '../store/store.ts'
 import { findView, holdsPushToken } from './auth.ts'
@@ -78,7 +78,7 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
 
   const anonymous = (handler: ViewHandler) => async (c: Context) => {
     if (!settings.anonymous) return c.json({ error: 'anonymous queries are disabled; use your view URL' }, 401)
-    return handler(c, resolver, EMPTY_VIEW)
+    return handler(c, resolver, settings.anonymousView)
   }
   const viewed = (handler: ViewHandler) => async (c: Context) => {
     const view = findView(settings.views, c.req.param('view') ?? '')

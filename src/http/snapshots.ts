@@ -2,6 +2,7 @@
 import type { Context } from 'hono'
 import { countNames } from '../registry/compile.ts'
 import { snapshotDocument } from '../registry/document.ts'
+import { checkPublishable } from '../registry/publish-policy.ts'
 import { parseSnapshotReusing } from '../registry/revalidate.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore, StoredSnapshot } from '../store/store.ts'
@@ -34,6 +35,7 @@ const OUTCOMES: Record<number, string> = {
   200: 'accepted',
   400: 'invalid',
   401: 'unauthorized',
+  403: 'forbidden',
   409: 'stale',
   413: 'too-large',
   415: 'unsupported',
@@ -70,6 +72,8 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
   if (!parsed.ok) return c.json({ error: parsed.error, path: parsed.path }, 400)
 
   const snapshot = parsed.snapshot
+  const violation = checkPublishable(snapshot, deps.settings.publishPolicy.policyOf(cluster))
+  if (violation !== undefined) return c.json(violation, 403)
   const record: StoredSnapshot = {
     cluster,
     revision: snapshot.revision,

@@ -6,7 +6,7 @@
  * which stays the one place that defines every status code.
  */
 import type { Settings } from '../runtime/settings.ts'
-import { EMPTY_VIEW, type View } from '../registry/views.ts'
+import type { View } from '../registry/views.ts'
 import { findView } from './auth.ts'
 import { decodeBase64Url } from './doh.ts'
 import type { RateLimiter } from './rate-limit.ts'
@@ -32,7 +32,7 @@ export function wireFastPath(resolver: Resolver, settings: Settings, rateLimiter
     const anonymous = ANONYMOUS.exec(path)
     if (anonymous !== null) {
       if (!settings.anonymous) return undefined
-      view = EMPTY_VIEW
+      view = settings.anonymousView
       dns = anonymous[1]!
     } else {
       const viewed = VIEWED.exec(path)

@@ -141,6 +141,10 @@ export function ptrVisibility(owner: PtrOwner): Visibility {
   return owner instanceof EndpointRecord ? owner.service.visibility : owner.visibility
 }
 
+export function ptrNamespace(owner: PtrOwner): string {
+  return owner instanceof EndpointRecord ? owner.service.namespace : owner.namespace
+}
+
 export function ptrTtl(owner: PtrOwner): number {
   return owner instanceof EndpointRecord ? owner.service.ttl : owner.ttl
 }

@@ -6,7 +6,7 @@
 import { formatIp, isIPv6, parseReverseName } from '../dns/ip.ts'
 import type { Lookup } from '../dns/lookup.ts'
 import { apexFound, emptyFound, ptrFound, soaFor } from './found.ts'
-import { ptrCluster, ptrRank, ptrTarget, ptrTtl, ptrVisibility, type PtrOwner } from './records.ts'
+import { ptrCluster, ptrNamespace, ptrRank, ptrTarget, ptrTtl, ptrVisibility, type PtrOwner } from './records.ts'
 import type { Registry } from './registry.ts'
 import type { ViewPicker } from './view-pick.ts'
 
@@ -33,7 +33,9 @@ function ptrTargets(registry: Registry, picker: ViewPicker, ip: string): Array<{
   if (held === undefined) return []
   const owners = Array.isArray(held) ? (held as readonly PtrOwner[]) : [held as PtrOwner]
   const candidates = owners.filter(
-    (p) => picker.visible(ptrVisibility(p)) && (ptrRank(p) !== 2 || answersWith(registry, picker, ptrTarget(p), ip))
+    (p) =>
+      picker.sees(ptrVisibility(p), ptrCluster(p), ptrNamespace(p)) &&
+      (ptrRank(p) !== 2 || answersWith(registry, picker, ptrTarget(p), ip))
   )
   if (candidates.length === 0) return []
   const local = candidates.filter((p) => ptrCluster(p) === picker.view.cluster)

@@ -74,18 +74,24 @@ export class ViewPicker {
     return isVisible(visibility, this.view.namespace)
   }
 
+  /** exportTo, and whether the record's cluster is one this view may hear from (publish-policy.ts). */
+  sees(visibility: Visibility, cluster: string, namespace: string): boolean {
+    const scope = this.view.scope
+    return (scope === undefined || scope.sees(this.view.cluster, cluster, namespace)) && this.visible(visibility)
+  }
+
   /** R17.1–R17.3, R4.4: visible records; ClusterIPs from one cluster, headless endpoints merged. */
   service(records: OneOrMore<ServiceRecord>): PickedService | undefined {
     if (records === undefined) return undefined
     if (records instanceof ServiceRecord) {
       // One record: its lists are already without repeats, so they are the merged answer.
-      if (!this.visible(records.visibility)) return undefined
+      if (!this.sees(records.visibility, records.cluster, records.namespace)) return undefined
       if (records.kind !== 'headless')
         return { record: records, addresses: records.addresses, targets: [records.fqdn], ttl: records.ttl }
       if (isEmpty(records.addresses)) return undefined
       return { record: records, addresses: records.addresses, targets: records.endpointNames, ttl: records.ttl }
     }
-    const visible = records.filter((s) => this.visible(s.visibility))
+    const visible = records.filter((s) => this.sees(s.visibility, s.cluster, s.namespace))
     if (visible.length === 0) return undefined
     const record = visible.find((s) => s.cluster === this.view.cluster) ?? visible[0]!
     if (record.kind !== 'headless')
@@ -108,10 +114,18 @@ export class ViewPicker {
   endpoint(records: OneOrMore<EndpointRecord>, hostnamesOnly = false): PickedAddresses | undefined {
     if (records === undefined) return undefined
     if (records instanceof EndpointRecord) {
-      if ((hostnamesOnly && !records.fromHostname) || !this.visible(records.service.visibility)) return undefined
+      const service = records.service
+      if (
+        (hostnamesOnly && !records.fromHostname) ||
+        !this.sees(service.visibility, service.cluster, service.namespace)
+      )
+        return undefined
       return { addresses: records.addresses, ttl: records.service.ttl, serial: records.service.serial }
     }
-    const visible = records.filter((e) => (!hostnamesOnly || e.fromHostname) && this.visible(e.service.visibility))
+    const visible = records.filter(
+      (e) =>
+        (!hostnamesOnly || e.fromHostname) && this.sees(e.service.visibility, e.service.cluster, e.service.namespace)
+    )
     if (visible.length === 0) return undefined
     const local = visible.filter((e) => e.service.cluster === this.view.cluster)
     const chosen = local.length > 0 ? local : visible
@@ -145,12 +159,12 @@ export class ViewPicker {
   entries(records: OneOrMore<EntryRecord>): PickedEntries | undefined {
     if (records === undefined) return undefined
     if (records instanceof EntryRecord) {
-      if (!this.visible(records.visibility)) return undefined
+      if (!this.sees(records.visibility, records.cluster, records.namespace)) return undefined
       const addresses = this.entryAddresses(records)
       if (isEmpty(addresses)) return undefined
       return { addresses, ttl: records.ttl, serial: records.serial, namespace: records.namespace }
     }
-    const visible = records.filter((e) => this.visible(e.visibility))
+    const visible = records.filter((e) => this.sees(e.visibility, e.cluster, e.namespace))
     if (visible.length === 0) return undefined
     const cluster = visible.some((e) => e.cluster === this.view.cluster) ? this.view.cluster : visible[0]!.cluster
     const inCluster = visible.filter((e) => e.cluster === cluster)

@@ -1,3 +1,5 @@
+import type { PublishPolicy } from './publish-policy.ts'
+
 /** The view: what meshdoh knows about the client that asks (views.md). */
 export interface View {
   id: string
@@ -7,6 +9,8 @@ export interface View {
   search: string[]
   /** Whether the client's sidecar intercepts auto-allocated ServiceEntry VIPs (R13.7). */
   autoAllocatedVIPs: boolean
+  /** Which clusters' names the view may see (publish-policy.ts); absent: every cluster's. */
+  scope?: PublishPolicy
 }
 
 /** The view of `/dns-query` and `/resolve`: no namespace, no cluster, no search list. */

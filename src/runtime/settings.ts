@@ -4,9 +4,11 @@
  */
 import { z } from 'zod'
 import { parseTrustedProxies, type TrustedProxies } from '../http/client-address.ts'
-import type { View } from '../registry/views.ts'
+import { makePublishPolicy, type ClusterPolicy, type PublishPolicy } from '../registry/publish-policy.ts'
+import { dnsLabel, dnsName } from '../registry/schema.ts'
+import { EMPTY_VIEW, type View } from '../registry/views.ts'
 
-export { EMPTY_VIEW, type View } from '../registry/views.ts'
+export { EMPTY_VIEW, type View }
 
 export interface PushToken {
   /** The cluster the token may push to; undefined for every cluster. */
@@ -16,6 +18,10 @@ export interface PushToken {
 
 export interface Settings {
   views: Map<string, View>
+  /** The view of `/dns-query` and `/resolve`: no namespace, cluster or search list. */
+  anonymousView: View
+  /** What each cluster may publish, and which clusters are confined (publish-policy.ts). */
+  publishPolicy: PublishPolicy
   anonymous: boolean
   pushTokens: PushToken[]
   defaultDomain: string
@@ -34,11 +40,30 @@ export interface Settings {
 
 export type SettingsSource = Record<string, string | undefined>
 
-const viewSchema = z.object({
-  namespace: z.string().min(1).optional(),
-  cluster: z.string().min(1).optional(),
-  search: z.array(z.string().min(1)).default([]),
+// Strict: a misspelt key (`namepsace`) must stop the start, not silently widen the view.
+const viewSchema = z.strictObject({
+  namespace: dnsLabel.optional(),
+  cluster: dnsLabel.optional(),
+  search: z.array(dnsName).default([]),
   autoAllocatedVIPs: z.boolean().default(true),
+})
+
+const namespacePattern = z
+  .string()
+  .regex(
+    /^(\*|[a-z0-9][a-z0-9-]{0,62}\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)$/,
+    'must be a namespace, "prefix-*" or "*"'
+  )
+const hostPattern = z
+  .string()
+  .refine(
+    (p) => p === '*' || dnsName.safeParse(p.startsWith('*.') ? p.slice(2) : p).success,
+    'must be a host, "*.suffix" or "*"'
+  )
+const clusterPolicySchema = z.strictObject({
+  namespaces: z.array(namespacePattern).optional(),
+  hosts: z.array(hostPattern).optional(),
+  sameness: z.array(namespacePattern).optional(),
 })
 
 export class SettingsError extends Error {}
@@ -47,18 +72,32 @@ function normaliseDomain(name: string): string {
   return name.toLowerCase().replace(/\.$/, '')
 }
 
-function parseViews(text: string | undefined): Map<string, View> {
-  let raw: unknown
+function issueText(error: z.ZodError): string {
+  const issue = error.issues[0]!
+  const keys = issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => `"${k}"`).join(', ')}` : ''
+  return `${issue.path.join('.')}: ${issue.message}${keys}`
+}
+
+function parseJsonSetting(name: string, text: string | undefined): unknown {
   try {
-    raw = JSON.parse(text?.trim() || '{}')
+    return JSON.parse(text?.trim() || '{}')
   } catch {
-    throw new SettingsError('MESHDOH_VIEWS is not valid JSON')
+    throw new SettingsError(`${name} is not valid JSON`)
   }
+}
+
+function parsePublishPolicy(text: string | undefined, tokens: PushToken[]): PublishPolicy {
+  const parsed = z.record(dnsLabel, clusterPolicySchema).safeParse(parseJsonSetting('MESHDOH_PUSH_POLICY', text))
+  if (!parsed.success) throw new SettingsError(`MESHDOH_PUSH_POLICY: ${issueText(parsed.error)}`)
+  const policies = new Map<string, Partial<ClusterPolicy>>(Object.entries(parsed.data))
+  const confined = new Set(tokens.flatMap((t) => (t.cluster === undefined ? [] : [t.cluster])))
+  return makePublishPolicy(policies, confined)
+}
+
+function parseViews(text: string | undefined, scope: PublishPolicy): Map<string, View> {
+  const raw = parseJsonSetting('MESHDOH_VIEWS', text)
   const parsed = z.record(z.string().min(1), viewSchema).safeParse(raw)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new SettingsError(`MESHDOH_VIEWS: ${issue.path.join('.')}: ${issue.message}`)
-  }
+  if (!parsed.success) throw new SettingsError(`MESHDOH_VIEWS: ${issueText(parsed.error)}`)
   const views = new Map<string, View>()
   for (const [id, view] of Object.entries(parsed.data)) {
     views.set(id, {
@@ -67,6 +106,7 @@ function parseViews(text: string | undefined): Map<string, View> {
       cluster: view.cluster,
       search: view.search.map(normaliseDomain),
       autoAllocatedVIPs: view.autoAllocatedVIPs,
+      scope,
     })
   }
   return views
@@ -78,7 +118,7 @@ function parsePushTokens(text: string | undefined): PushToken[] {
     const entry = item.trim()
     if (entry === '') continue
     const eq = entry.indexOf('=')
-    tokens.push(eq > 0 ? { cluster: entry.slice(0, eq), token: entry.slice(eq + 1) } : { token: entry })
+    tokens.push(eq > 0 ? { cluster: entry.slice(0, eq).trim(), token: entry.slice(eq + 1).trim() } : { token: entry })
   }
   return tokens
 }
@@ -103,10 +143,14 @@ export function parseSettings(source: SettingsSource): Settings {
   if (upstream !== undefined && !/^https?:\/\//.test(upstream)) {
     throw new SettingsError('MESHDOH_UPSTREAM must be an http(s) URL')
   }
+  const pushTokens = parsePushTokens(source.MESHDOH_PUSH_TOKENS)
+  const publishPolicy = parsePublishPolicy(source.MESHDOH_PUSH_POLICY, pushTokens)
   return {
-    views: parseViews(source.MESHDOH_VIEWS),
+    views: parseViews(source.MESHDOH_VIEWS, publishPolicy),
+    anonymousView: Object.freeze({ ...EMPTY_VIEW, scope: publishPolicy }),
+    publishPolicy,
     anonymous: parseBoolean('MESHDOH_ANONYMOUS', source.MESHDOH_ANONYMOUS, true),
-    pushTokens: parsePushTokens(source.MESHDOH_PUSH_TOKENS),
+    pushTokens,
     defaultDomain: normaliseDomain(source.MESHDOH_DEFAULT_DOMAIN?.trim() || 'cluster.local'),
     upstream,
     maxSnapshotBytes: parsePositive('MESHDOH_MAX_SNAPSHOT_BYTES', source.MESHDOH_MAX_SNAPSHOT_BYTES, 16 * 1024 * 1024),
