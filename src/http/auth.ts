@@ -24,6 +24,26 @@ export async function mayPush(tokens: PushToken[], header: string | undefined, c
   return allowed
 }
 
+/**
+ * The clusters the presented token may push: 'all' for an unbound token, a set for bound
+ * ones, undefined for none. `GET /v1/snapshots` lists exactly these.
+ */
+export async function pushScope(
+  tokens: PushToken[],
+  header: string | undefined
+): Promise<'all' | Set<string> | undefined> {
+  const presented = bearer(header)
+  if (presented === undefined) return undefined
+  let all = false
+  const clusters = new Set<string>()
+  for (const token of tokens) {
+    if (!(await timingSafeEqual(token.token, presented))) continue
+    if (token.cluster === undefined) all = true
+    else clusters.add(token.cluster)
+  }
+  return all ? 'all' : clusters.size > 0 ? clusters : undefined
+}
+
 /** Whether the Authorization header carries any configured push token (pushes skip the query rate limit). */
 export async function holdsPushToken(tokens: PushToken[], header: string | undefined): Promise<boolean> {
   const presented = bearer(header)

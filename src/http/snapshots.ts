@@ -6,7 +6,7 @@ import { checkPublishable } from '../registry/publish-policy.ts'
 import { parseSnapshotReusing } from '../registry/revalidate.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore, StoredSnapshot } from '../store/store.ts'
-import { mayPush } from './auth.ts'
+import { mayPush, pushScope } from './auth.ts'
 import type { AppEvents } from './resolver.ts'
 import type { RegistryHolder } from '../registry/holder.ts'
 import { readBody, type Inflate } from './body.ts'
@@ -98,7 +98,14 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
   return c.json({ cluster, revision, names }, 200)
 }
 
+/**
+ * Cluster names, revisions and sizes tell an attacker what runs where, so the list needs a
+ * push token, and shows a token bound to clusters only those.
+ */
 export async function listSnapshots(c: Context, deps: SnapshotRoutesDeps): Promise<Response> {
+  const scope = await pushScope(deps.settings.pushTokens, c.req.header('authorization'))
+  if (scope === undefined) return unauthorized(c)
+  const shown = (cluster: string) => scope === 'all' || scope.has(cluster)
   let list
   try {
     list = await deps.store.list()
@@ -109,7 +116,7 @@ export async function listSnapshots(c: Context, deps: SnapshotRoutesDeps): Promi
     return c.json(
       {
         error: 'snapshot store unavailable',
-        serving: serving.clusters,
+        serving: serving.clusters.filter((s) => shown(s.cluster)),
         stale: serving.stale,
         secondsSinceRead: Math.round(serving.sinceCheckMs / 1000),
       },
@@ -118,7 +125,7 @@ export async function listSnapshots(c: Context, deps: SnapshotRoutesDeps): Promi
     )
   }
   return c.json(
-    list.sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
+    list.filter((s) => shown(s.cluster)).sort((a, b) => (a.cluster < b.cluster ? -1 : 1)),
     200,
     { 'Cache-Control': 'no-store' }
   )

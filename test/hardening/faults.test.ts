@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { SnapshotStore } from '../../src/store/store.ts'
 import { decode, base64url, rcodeOf, wireQuery } from '../helpers/dns.ts'
 import { bookinfoSnapshot } from '../helpers/fixtures.ts'
-import { localApp } from '../helpers/app.ts'
+import { localApp, TOKEN } from '../helpers/app.ts'
 
 /** Makes every read of `store` fail while `broken()` is true. */
 function breakable(store: SnapshotStore, broken: () => boolean): void {
@@ -55,7 +55,7 @@ describe('storage read failure', () => {
     expect(ede(late)).toBe(3) // Stale Answer
     expect(errors.length).toBeGreaterThan(0)
 
-    const status = await app.request('/v1/snapshots')
+    const status = await app.request('/v1/snapshots', { headers: { Authorization: `Bearer ${TOKEN}` } })
     expect(status.status).toBe(503)
     expect(await status.json()).toMatchObject({
       serving: [{ cluster: 'east-1', revision: 1 }],

@@ -16,7 +16,9 @@ export function push(doc: SnapshotDoc, options: { cluster?: string; token?: stri
 }
 
 export async function clear(): Promise<void> {
-  const list = (await (await SELF.fetch(`${BASE}/v1/snapshots`)).json()) as Array<{ cluster: string }>
+  const list = (await (
+    await SELF.fetch(`${BASE}/v1/snapshots`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+  ).json()) as Array<{ cluster: string }>
   for (const { cluster } of list) {
     await SELF.fetch(`${BASE}/v1/snapshots/${cluster}`, {
       method: 'DELETE',

@@ -40,7 +40,19 @@ describe('PUT /v1/snapshots/{cluster}', () => {
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ cluster: 'east-1', revision: 2, names: 12 })
     expect(await reviewsAnswer()).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.99'])
-    const list = (await (await SELF.fetch(`${BASE}/v1/snapshots`)).json()) as Array<Record<string, unknown>>
+    expect((await SELF.fetch(`${BASE}/v1/snapshots`)).status).toBe(401)
+    const listOf = (token: string) =>
+      SELF.fetch(`${BASE}/v1/snapshots`, { headers: { Authorization: `Bearer ${token}` } }).then(
+        (r) => r.json() as Promise<Array<Record<string, unknown>>>
+      )
+    // A token bound to another cluster sees nothing of east-1... and east-1's own token sees it.
+    await push({ ...bookinfoSnapshot(), cluster: 'other-1' }, { cluster: 'other-1' })
+    expect((await listOf('east-token')).map((s) => s.cluster)).toEqual(['east-1'])
+    await SELF.fetch(`${BASE}/v1/snapshots/other-1`, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })
+    const list = await listOf(TOKEN)
     expect(list).toHaveLength(1)
     expect(list[0]).toMatchObject({ cluster: 'east-1', revision: 2, generatedAt: '2026-11-24T19:00:00Z', names: 12 })
     expect(Date.parse(String(list[0]!.receivedAt))).not.toBeNaN()

@@ -226,7 +226,9 @@ describe('restart from the data directory', () => {
     const second = await track(startMeshdoh({ dataDir }))
     const response = await fetch(`${second.url}/dns-query?dns=${base64url(wireQuery(A.name, A.type))}`)
     expect(answerOf(new Uint8Array(await response.arrayBuffer()))).toEqual({ rcode: A.rcode, answer: A.answer })
-    const listed = (await (await fetch(`${second.url}/v1/snapshots`)).json()) as Array<{
+    const listed = (await (
+      await fetch(`${second.url}/v1/snapshots`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    ).json()) as Array<{
       cluster: string
       revision: number
     }>
