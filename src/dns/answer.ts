@@ -9,7 +9,7 @@ import { EdeCode, QType, Rcode, emptyAnswer, type Answer, type Question, type Rr
 /** R5.5: chains stop after 8 CNAMEs. */
 export const MAX_CNAME_CHAIN = 8
 
-/** What the lookup could not answer itself: a name outside meshdoh, for an upstream (views.md). */
+/** What the lookup could not answer itself: a name outside meshdoh, for an upstream (docs/views.md). */
 export interface Unowned {
   name: string
   type: number

@@ -111,7 +111,7 @@ export interface Answer {
   additional: Rr[]
   extendedError?: ExtendedError
   /**
-   * An upstream's whole response to the same question (views.md MESHDOH_UPSTREAM): sent on
+   * An upstream's whole response to the same question (docs/views.md MESHDOH_UPSTREAM): sent on
    * the wire as it came, with the client's ID; the sections above are what JSON shows of it.
    */
   upstream?: Uint8Array

@@ -124,7 +124,7 @@ export class Resolver {
     }
   }
 
-  /** views.md MESHDOH_UPSTREAM: a name meshdoh does not own goes upstream whole. */
+  /** docs/views.md MESHDOH_UPSTREAM: a name meshdoh does not own goes upstream whole. */
   private async forward(questionBytes: Uint8Array): Promise<Answer> {
     const reply = await this.upstream!(queryMessage(questionBytes))
     if (reply === undefined) return upstreamFailed()

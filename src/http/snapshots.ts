@@ -1,4 +1,4 @@
-/** Snapshot push and status (snapshot-v1.md): every status code the contract lists. */
+/** Snapshot push and status (docs/snapshot-format.md): every status code the contract lists. */
 import type { Context } from 'hono'
 import { countNames } from '../registry/compile.ts'
 import { snapshotDocument } from '../registry/document.ts'

@@ -1,5 +1,5 @@
 /**
- * The optional upstream (views.md MESHDOH_UPSTREAM): a DoH server that answers the names
+ * The optional upstream (docs/views.md MESHDOH_UPSTREAM): a DoH server that answers the names
  * meshdoh does not own, so a VM may send all of its DNS here. RFC 8484 POST, with a timeout;
  * a failure is `undefined`, which the resolver turns into SERVFAIL.
  */

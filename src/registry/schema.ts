@@ -1,6 +1,6 @@
 /**
  * The registry snapshot, format v1: the one contract between the sync job and the resolver
- * (docs: snapshot-v1.md). Types are inferred from this schema; `npm run schema` publishes it
+ * (docs/snapshot-format.md). Types are inferred from this schema; `npm run schema` publishes it
  * as JSON Schema in `schema/snapshot-v1.schema.json`.
  */
 import { z } from 'zod'

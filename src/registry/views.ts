@@ -1,6 +1,6 @@
 import type { PublishPolicy } from './publish-policy.ts'
 
-/** The view: what meshdoh knows about the client that asks (views.md). */
+/** The view: what meshdoh knows about the client that asks (docs/views.md). */
 export interface View {
   id: string
   namespace?: string

@@ -1,5 +1,5 @@
 /**
- * The Node server's configuration: the settings every runtime reads (views.md) plus the
+ * The Node server's configuration: the settings every runtime reads (docs/views.md) plus the
  * Node-only ones, from the environment or a JSON config file with the same keys. The
  * environment wins over the file, so a secret can be injected without editing the file.
  */
@@ -38,7 +38,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 export const USAGE = `usage: meshdoh [--config path.json]
 
-Serves DNS-over-HTTPS for mesh names (views.md). Settings come from the environment
+Serves DNS-over-HTTPS for mesh names (docs/views.md). Settings come from the environment
 (MESHDOH_*) or from a JSON file with the same keys; the environment wins.
   MESHDOH_LISTEN          host:port, default 127.0.0.1:8053
   MESHDOH_TLS_CERT/_KEY   PEM files: TLS with h2 and http/1.1; without: cleartext h2c and HTTP/1.1

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics for the Node server (prom-client), fed by the app's events. Labels are
  * bounded: query types outside a fixed list count as "other" (a client picks the qtype), and
- * a view is labelled by a short hash of its id, never the id: view ids are secrets (views.md).
+ * a view is labelled by a short hash of its id, never the id: view ids are secrets (docs/views.md).
  */
 import { createHash } from 'node:crypto'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'

@@ -1,5 +1,5 @@
 /**
- * The settings every runtime reads, from Worker vars/secrets or the environment (views.md).
+ * The settings every runtime reads, from Worker vars/secrets or the environment (docs/views.md).
  * Parsing fails loudly at start: a resolver with a typo in its views must not serve.
  */
 import { z } from 'zod'

@@ -19,7 +19,7 @@ import {
 
 const SUFFIX = '.snapshot.json'
 const TEMP = /^\..*\.tmp$/
-// snapshot-v1.md: a cluster is a DNS label; checked again here because it becomes a file name.
+// docs/snapshot-format.md: a cluster is a DNS label; checked again here because it becomes a file name.
 const CLUSTER = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 
 export class FileStoreError extends Error {}

@@ -1,5 +1,5 @@
 /**
- * buildSnapshot: the cluster's stripped records → the content of a snapshot (snapshot-v1.md).
+ * buildSnapshot: the cluster's stripped records → the content of a snapshot (docs/snapshot-format.md).
  * Pure and linear in the number of objects, like Istio's BuildNameTable (pkg/dns/server/name_table.go):
  * no I/O, no clock, sorted output so that equal clusters give byte-equal documents.
  */
@@ -96,7 +96,7 @@ export function toServiceInput(svc: ServiceRecord, slices: readonly SliceRecord[
   if (svc.externalName !== undefined) out.externalName = svc.externalName
   else out.clusterIPs = svc.clusterIPs
   if (svc.ports.length > 0) out.ports = svc.ports
-  // Endpoints matter only for headless services (snapshot-v1.md: accepted and ignored otherwise).
+  // Endpoints matter only for headless services (docs/snapshot-format.md: accepted and ignored otherwise).
   if (svc.externalName === undefined && svc.clusterIPs.length === 0) {
     out.endpoints = headlessEndpoints(slices, svc.publishNotReadyAddresses)
   }
@@ -131,7 +131,7 @@ export function toEntryInput(
   }
   if (se.ports.length > 0) out.ports = se.ports
   // Without spec.addresses a host is answered from its workloads, also in views that ignore
-  // auto-allocated VIPs (views.md autoAllocatedVIPs), so endpoints are kept even with hostAddresses.
+  // auto-allocated VIPs (docs/views.md autoAllocatedVIPs), so endpoints are kept even with hostAddresses.
   if (se.addresses.length === 0) {
     const ips = new Set([...se.endpoints, ...(se.selector ? selected(se.selector, workloads) : [])])
     if (ips.size > 0) out.endpoints = [...ips].sort(byAddress).map((a) => ({ addresses: [a] }))

@@ -68,7 +68,7 @@ export interface IstioObject {
 
 const EXPORT_TO = 'networking.istio.io/exportTo'
 
-/** Istio port protocols (HTTP, GRPC, TLS, …) all travel over TCP (snapshot-v1.md `ports[]`). */
+/** Istio port protocols (HTTP, GRPC, TLS, …) all travel over TCP (docs/snapshot-format.md `ports[]`). */
 export function transportOf(protocol: unknown): string {
   const p = typeof protocol === 'string' ? protocol.toUpperCase() : ''
   return p === 'UDP' || p === 'SCTP' ? p : 'TCP'

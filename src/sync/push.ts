@@ -1,5 +1,5 @@
 /**
- * One PUT of a snapshot to one resolver (snapshot-v1.md § Push), and what its answer means for
+ * One PUT of a snapshot to one resolver (docs/snapshot-format.md § Push), and what its answer means for
  * the sender. Retrying, revisions and the order of pushes are target.ts's business.
  */
 import { readFile } from 'node:fs/promises'

@@ -149,7 +149,7 @@ export class Target {
         log.info({ names: result.names }, 'snapshot accepted')
         return this.#count('accepted', { next: 'settled' })
       case 'conflict':
-        // 409: move past the resolver's revision with the same content (snapshot-v1.md § Push).
+        // 409: move past the resolver's revision with the same content (docs/snapshot-format.md § Push).
         this.#revision = Math.max(this.#revision, result.current)
         this.#prepared = undefined
         log.warn({ current: result.current }, 'resolver holds a newer revision; pushing past it')
@@ -184,7 +184,7 @@ export class Target {
 
   async #render(offer: Offer): Promise<Prepared | undefined> {
     const revision = nextRevision(this.#revision, this.#now())
-    // Every document is checked against the shared schema before it leaves (snapshot-v1.md):
+    // Every document is checked against the shared schema before it leaves (docs/snapshot-format.md):
     // its elements when they were built (assemble.ts), its envelope and stamp here.
     const rendered = offer.render(revision, new Date(this.#now()), this.options.cluster)
     if (!rendered.ok) {

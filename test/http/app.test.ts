@@ -38,7 +38,7 @@ describe('limits', () => {
   })
 })
 
-describe('views (views.md)', () => {
+describe('views (docs/views.md)', () => {
   const views = JSON.stringify({ 'k3Jd9-vm-bookinfo': { namespace: 'bookinfo', cluster: 'east-1' } })
 
   it('401: anonymous endpoints when MESHDOH_ANONYMOUS=false; the view URL still answers', async () => {

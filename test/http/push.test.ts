@@ -1,4 +1,4 @@
-/** Snapshot push (snapshot-v1.md) through the Worker and its Durable Object, in workerd. */
+/** Snapshot push (docs/snapshot-format.md) through the Worker and its Durable Object, in workerd. */
 import { SELF } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { rcodeOf, zoneLines } from '../helpers/dns.ts'

@@ -1,4 +1,4 @@
-/** MESHDOH_UPSTREAM (views.md), against a local upstream: another resolver answering over DoH. */
+/** MESHDOH_UPSTREAM (docs/views.md), against a local upstream: another resolver answering over DoH. */
 import { describe, expect, it } from 'vitest'
 import { dohUpstream } from '../../src/http/upstream.ts'
 import { base64url, decode, rcodeOf, wireQuery, zoneLines } from '../helpers/dns.ts'

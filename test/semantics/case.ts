@@ -1,7 +1,7 @@
 /**
- * The shape of a semantics case (STYLE.md habit 9, CoreDNS handler_test.go): one question and
+ * The shape of a semantics case (as CoreDNS's handler_test.go): one question and
  * the whole expected response, records in zone-file text. Expected records come from
- * semantics.md, never from what the resolver happens to return.
+ * docs/answer-rules.md, never from what the resolver happens to return.
  */
 import bookinfo from '../fixtures/semantics/bookinfo.json'
 import dualStack from '../fixtures/semantics/dual-stack.json'
@@ -41,7 +41,7 @@ export type RcodeName = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIM
 export interface Case {
   /** Outcome first, like Istio's dns_test.go: "success: ...", "nxdomain: ...". */
   name: string
-  /** The rule of semantics.md the case holds the resolver to. */
+  /** The rule of docs/answer-rules.md the case holds the resolver to. */
   rule: string
   fixtures: FixtureId[]
   /** A view id of test/fixtures/views.json; absent: the anonymous (empty) view. */

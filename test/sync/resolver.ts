@@ -1,6 +1,6 @@
 /**
  * A resolver for the tests, on 127.0.0.1: records every PUT /v1/snapshots/{cluster} (gunzipped,
- * validated with the shared parseSnapshot, token checked) and answers as snapshot-v1.md says,
+ * validated with the shared parseSnapshot, token checked) and answers as docs/snapshot-format.md says,
  * unless a test scripts the next answers. It can go down (connections refused) and come back
  * on the same port.
  */
