@@ -32,6 +32,22 @@ function boundRequests(server: http.Server | http2.Http2SecureServer, limits: Co
   h1.keepAliveTimeout = limits.idleMs
 }
 
+/** What both listeners do with their HTTP/2 side: streams admitted and routed, sessions guarded. */
+function serveH2(
+  server: http2.Http2Server | http2.Http2SecureServer,
+  drain: Drain,
+  limits: ConnectionLimits,
+  fast: WireFastPath | undefined,
+  proxies: TrustedProxies
+): void {
+  attachStreams(server, new StreamBudget(limits), drain, fast, proxies)
+  server.on('session', (session) => {
+    guardSession(session, limits)
+    drain.session(session)
+  })
+  server.setTimeout(limits.idleMs)
+}
+
 export function tlsServer(
   listener: RequestListener,
   drain: Drain,
@@ -49,18 +65,13 @@ export function tlsServer(
   server.maxConnections = limits.maxConnections
   boundRequests(server, limits)
   server.on('request', drain.wrap(listener))
-  attachStreams(server, new StreamBudget(limits), drain, fast, proxies)
+  serveH2(server, drain, limits, fast, proxies)
   // An h2 connection is closed through its session; session.socket is a proxy, not this socket.
   server.on('secureConnection', (socket: TLSSocket) => {
     if (socket.alpnProtocol !== 'h2') drain.socket(socket)
   })
   server.on('connection', (socket: Socket) => drain.transport(socket))
-  server.on('session', (session) => {
-    guardSession(session, limits)
-    drain.session(session)
-  })
   server.on('tlsClientError', (_error, socket) => socket.destroy())
-  server.setTimeout(limits.idleMs)
   return server
 }
 
@@ -78,12 +89,7 @@ export function cleartextServer(
   h1.emit('listening')
   h1.setTimeout(limits.idleMs)
   const h2 = http2.createServer(h2Options(limits), wrapped)
-  attachStreams(h2, new StreamBudget(limits), drain, fast, proxies)
-  h2.on('session', (session) => {
-    guardSession(session, limits)
-    drain.session(session)
-  })
-  h2.setTimeout(limits.idleMs)
+  serveH2(h2, drain, limits, fast, proxies)
   const server = net.createServer((socket) => {
     drain.transport(socket)
     drain.socket(socket)
