@@ -74,8 +74,7 @@ function normaliseDomain(name: string): string {
 
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0]!
-  const keys = issue.code === 'unrecognized_keys' ? ` ${issue.keys.map((k) => `"${k}"`).join(', ')}` : ''
-  return `${issue.path.join('.')}: ${issue.message}${keys}`
+  return `${issue.path.join('.')}: ${issue.message}`
 }
 
 function parseJsonSetting(name: string, text: string | undefined): unknown {
