@@ -8,7 +8,10 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { answerQuestion } from '../../src/dns/answer.ts'
 import type { NameLookup } from '../../src/dns/lookup.ts'
-import { compileRegistry } from '../../src/registry/compile.ts'
+import { compileData } from '../../src/registry/compile.ts'
+import { packRegistry } from '../../src/registry/pack.ts'
+import { PackedIndex } from '../../src/registry/packed.ts'
+import { Registry } from '../../src/registry/registry.ts'
 import type { Snapshot } from '../../src/registry/schema.ts'
 import { EMPTY_VIEW } from '../../src/registry/views.ts'
 import type { TlsPair } from './tls.ts'
@@ -20,9 +23,9 @@ function aRecords(lookup: NameLookup, name: string): string[] {
 }
 
 export function localData(snapshot: Snapshot, asked: readonly string[]): string[] {
-  const registry = compileRegistry([snapshot], { defaultDomain: 'cluster.local' })
-  const lookup = registry.forView(EMPTY_VIEW)
-  const names = new Set([...registry.data.names.keys(), ...asked])
+  const data = compileData([snapshot], { defaultDomain: 'cluster.local' })
+  const lookup = new Registry(new PackedIndex(packRegistry(data))).forView(EMPTY_VIEW)
+  const names = new Set([...data.names.keys(), ...asked])
   const soa = 'ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30'
   return [
     `local-zone: "cluster.local." static`,

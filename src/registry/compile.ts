@@ -1,13 +1,12 @@
 /**
- * Compiles the held snapshots into one immutable Registry, once per revision (Istio
- * BuildNameTable). Linear in the size of the snapshots: every name is written once, and its
- * ancestors inside the zone once per parent name.
+ * Compiles the held snapshots into the records the packed index is written from, once per
+ * accepted push (Istio BuildNameTable). Linear in the size of the snapshots: every name is
+ * written once, and its ancestors inside the zone once per parent name.
  *
- * The index is built for size as much as for speed (it must fit a Workers isolate): a name
- * with one record maps to the record, records of a snapshot share one `Origin`, visibilities
- * and port lists are shared between records that have the same, address lists are exact-size
- * arrays (or the one frozen empty list), canonical IPv4 text is kept as written, and a PTR
- * entry is the record that uses the address, not a copy of it.
+ * What it builds lives only until pack.ts has written it: readers load the packed blob.
+ * Records of a snapshot share one `Origin`, visibilities and port lists are shared between
+ * records that have the same, and a PTR entry is the record that uses the address, so the
+ * packer writes each of them once.
  */
 import { isCanonicalIPv4, parseCidr, reverseZonesOf } from '../dns/ip.ts'
 import { AddressList, SCAN_LIMIT } from './address-list.ts'
@@ -31,7 +30,9 @@ import {
   type ZoneRecord,
 } from './records.ts'
 import type { CompileCache } from './compile-cache.ts'
-import { Registry } from './registry.ts'
+import { packRegistry } from './pack.ts'
+import { PackedIndex } from './packed.ts'
+import { Registry, type RegistryData } from './registry.ts'
 import { VisibilityCache, shareVisibility, type SharedVisibility, type Visibility } from './visibility.ts'
 
 export interface CompileOptions {
@@ -125,7 +126,7 @@ class Builder {
           n = parentOf(n)
         ) {
           const node = this.mixed(n)
-          above.push((node.below ??= { star: false, namespaces: new Set() }))
+          above.push((node.below ??= { star: false, namespaces: new Set() }) as SharedVisibility)
         }
       }
       this.#above.set(parent, above)
@@ -366,8 +367,8 @@ function ptrKey(owner: PtrOwner): string {
   return `${ptrTarget(owner)} ${ptrCluster(owner)} ${owner instanceof EntryRecord ? owner.namespace : ''}`
 }
 
-/** Compiles snapshots (any order) into a Registry; clusters are taken in name order (R17.2). */
-export function compileRegistry(snapshots: readonly Snapshot[], options: CompileOptions): Registry {
+/** Compiles snapshots (any order) into records; clusters are taken in name order (R17.2). */
+export function compileData(snapshots: readonly Snapshot[], options: CompileOptions): RegistryData {
   const sorted = [...snapshots].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0))
   const builder = new Builder(options.cache)
   for (const snapshot of sorted) builder.zone(snapshot)
@@ -382,7 +383,7 @@ export function compileRegistry(snapshots: readonly Snapshot[], options: Compile
     builder.services(snapshot, origin)
     builder.serviceEntries(snapshot, origin)
   }
-  return new Registry({
+  return {
     names: builder.names,
     wildcards: builder.wildcards,
     ptrs: builder.ptrs,
@@ -391,7 +392,17 @@ export function compileRegistry(snapshots: readonly Snapshot[], options: Compile
     defaultDomain: normalizeName(options.defaultDomain),
     clusters: sorted.map((s) => ({ cluster: s.cluster, domain: normalizeName(s.clusterDomain) })),
     serials,
-  })
+  }
+}
+
+/** The packed index of snapshots: what a push produces and every reader loads (docs/packed-index.md). */
+export function buildIndex(snapshots: readonly Snapshot[], options: CompileOptions): Uint8Array {
+  return packRegistry(compileData(snapshots, options))
+}
+
+/** A registry that answers from snapshots: built and loaded as a push would. */
+export function compileRegistry(snapshots: readonly Snapshot[], options: CompileOptions): Registry {
+  return new Registry(new PackedIndex(buildIndex(snapshots, options)))
 }
 
 /** Names per headless service, by parsed element: pushes that reuse elements (revalidate.ts) count them once. */

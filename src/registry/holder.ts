@@ -136,7 +136,7 @@ export class RegistryHolder {
           this.#registry = compileRegistry(
             inputs.map((i) => i.snapshot),
             { defaultDomain: this.options.defaultDomain, cache: this.#cache }
-          ).activate()
+          )
           this.#parsed.clear()
           this.#stamp = contents.stamp
           this.#serving = contents.snapshots.map(({ cluster, revision }) => ({ cluster, revision }))

@@ -4,7 +4,7 @@
  * snapshot shares (cluster, ttl, serial) is one `Origin`, empty lists are one frozen array,
  * and a name holding a single record maps to the record itself rather than to a node.
  */
-import type { SharedVisibility, Visibility } from './visibility.ts'
+import type { Visibility } from './visibility.ts'
 
 /** One frozen empty list, shared by every record without addresses, ports or labels. */
 export const NONE: readonly never[] = Object.freeze([])
@@ -182,7 +182,7 @@ export class MixedNode {
   endpoints: EndpointRecord[] | undefined = undefined
   entries: EntryRecord[] | undefined = undefined
   /** The name exists because of names below it, for the views in here (R10.3). */
-  below: SharedVisibility | undefined = undefined
+  below: Visibility | undefined = undefined
   /** The name exists for every view: apex, svc, pod, dns, ns.dns, listed namespaces. */
   always = false
   /** `dns-version.<zone>` (R8). */

@@ -16,7 +16,7 @@ export function reverseLookup(registry: Registry, picker: ViewPicker, name: stri
   const soa = zone && soaFor(zone.zone, zone.ttl, zone.serial)
   const prefix = parseReverseName(name)
   if (prefix?.complete) {
-    const targets = ptrTargets(registry, picker, formatIp(prefix.bytes))
+    const targets = ptrTargets(registry, picker, prefix.bytes)
     if (targets.length > 0) return ptrFound(targets, soa)
   }
   if (zone === undefined || soa === undefined) return undefined
@@ -28,9 +28,14 @@ export function reverseLookup(registry: Registry, picker: ViewPicker, name: stri
 }
 
 /** R7.1–R7.4, R17.7: visible owners of an address, the best rank, the view cluster first. */
-function ptrTargets(registry: Registry, picker: ViewPicker, ip: string): Array<{ target: string; ttl: number }> {
-  const held = registry.data.ptrs.get(ip)
+function ptrTargets(
+  registry: Registry,
+  picker: ViewPicker,
+  address: Uint8Array
+): Array<{ target: string; ttl: number }> {
+  const held = registry.index.ptr(address)
   if (held === undefined) return []
+  const ip = formatIp(address)
   const owners = Array.isArray(held) ? (held as readonly PtrOwner[]) : [held as PtrOwner]
   const candidates = owners.filter(
     (p) =>
@@ -56,7 +61,7 @@ function ptrTargets(registry: Registry, picker: ViewPicker, ip: string): Array<{
  * and auto-allocated VIPs only for views that use them (R13.7).
  */
 function answersWith(registry: Registry, picker: ViewPicker, host: string, ip: string): boolean {
-  const node = registry.data.names.get(host)
+  const node = registry.index.node(host)
   const choice = node && picker.choose(node)
   if (choice?.kind !== 'entries') return false
   const { v4, v6 } = choice.entries.addresses

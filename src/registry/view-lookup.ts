@@ -36,7 +36,7 @@ export class ViewLookup implements NameLookup {
 
   private find(name: string, withSearch: boolean): Lookup {
     const registry = this.registry
-    if (!registry.ready) return isAtOrBelow(name, registry.data.defaultDomain) ? NOT_READY : NOT_OWNED
+    if (!registry.ready) return isAtOrBelow(name, registry.index.defaultDomain) ? NOT_READY : NOT_OWNED
     const zone = registry.zoneOf(name)
     if (zone !== undefined) {
       const found = this.inZone(name, zone) ?? (withSearch ? this.searchShortcut(name) : undefined)
@@ -55,7 +55,7 @@ export class ViewLookup implements NameLookup {
   // R2.2 step 1: everything at or under a zone.
   private inZone(name: string, zone: string): Found | undefined {
     const soa = this.registry.soa(zone)
-    const node = this.registry.data.names.get(name)
+    const node = this.registry.index.node(name)
     return (node && this.fromNode(node, name, zone, soa)) ?? this.srv(name, soa) ?? this.wildcard(name, soa)
   }
 
@@ -66,7 +66,7 @@ export class ViewLookup implements NameLookup {
     if (choice?.kind === 'endpoint') return addressFound(choice.endpoint.addresses, choice.endpoint.ttl, soa)
     const mixed = node instanceof MixedNode ? node : undefined
     if (mixed?.schemaVersion) return schemaVersionFound(soa)
-    if (name === zone) return apexFound(soa, this.registry.data.zones.get(zone)!.ttl)
+    if (name === zone) return apexFound(soa, this.registry.index.zones.get(zone)!.ttl)
     if (mixed?.always) return emptyFound(soa)
     if (mixed?.below && this.pick.visible(mixed.below)) return emptyFound(soa)
     return undefined
@@ -87,22 +87,22 @@ export class ViewLookup implements NameLookup {
     if (rest[0] === '_') {
       const second = rest.indexOf('.')
       const protocol = rest.slice(1, second)
-      const service = this.pick.service(servicesAt(this.registry.data.names.get(rest.slice(second + 1))))
+      const service = this.pick.service(servicesAt(this.registry.index.node(rest.slice(second + 1))))
       if (!service || service.record.kind === 'external') return undefined
       const ports = service.record.ports.filter((p) => p.name !== '' && p.name === label && p.protocol === protocol)
       return ports.length > 0 ? srvFound(ports, service.targets, service.ttl, soa) : undefined
     }
-    const service = this.pick.service(servicesAt(this.registry.data.names.get(rest)))
+    const service = this.pick.service(servicesAt(this.registry.index.node(rest)))
     if (!service || service.record.kind === 'external') return undefined
     return service.record.ports.some((p) => p.name !== '' && p.protocol === label) ? emptyFound(soa) : undefined
   }
 
   /** R14: the most specific visible wildcard host that covers `name`. */
   private wildcard(name: string, zoneSoa: NegativeSoa | undefined): Found | undefined {
-    const wildcards = this.registry.data.wildcards
-    if (wildcards.size === 0) return undefined
+    const index = this.registry.index
+    if (!index.hasWildcards) return undefined
     for (let suffix = parentOf(name); suffix !== undefined; suffix = parentOf(suffix)) {
-      const entries = this.pick.entries(wildcards.get(suffix))
+      const entries = this.pick.entries(index.wildcard(suffix))
       // R10.2: outside a zone, the SOA is owned by the name the answer is synthesised for.
       if (entries)
         return addressFound(entries.addresses, entries.ttl, zoneSoa ?? soaFor(name, entries.ttl, entries.serial))
@@ -112,14 +112,14 @@ export class ViewLookup implements NameLookup {
 
   // R2.2 step 2: a ServiceEntry host outside every zone; its SOA is its own (R10.2).
   private host(name: string): Found | undefined {
-    const entries = this.pick.entries(entriesAt(this.registry.data.names.get(name)))
+    const entries = this.pick.entries(entriesAt(this.registry.index.node(name)))
     return entries && addressFound(entries.addresses, entries.ttl, soaFor(name, entries.ttl, entries.serial))
   }
 
   /** R15: `<name>.<ns>.`, `<name>.<ns>.svc.` and, in the view's namespace, `<name>.`. */
   private alias(name: string): Found | undefined {
     const domain = this.registry.domainOf(this.view)
-    if (name === '' || !this.registry.data.zones.has(domain)) return undefined
+    if (name === '' || !this.registry.index.zones.has(domain)) return undefined
     const candidates: string[] = []
     if (name.endsWith('.svc')) candidates.push(`${name}.${domain}`)
     else {
@@ -129,7 +129,7 @@ export class ViewLookup implements NameLookup {
         candidates.push(`${name}.${this.view.namespace}.svc.${domain}`)
     }
     for (const fqdn of candidates) {
-      const node = this.registry.data.names.get(fqdn)
+      const node = this.registry.index.node(fqdn)
       if (node === undefined) continue
       // R15.4: ExternalName services and ServiceEntry hosts get no aliases.
       const service = this.pick.service(servicesAt(node))
