@@ -1,15 +1,19 @@
 /**
- * Child process of the scale part (run with --expose-gc): validation and compile times,
- * index memory and stored bytes per size, sizes alternated round by round. Prints one JSON
- * line: ScaleMeasures.
+ * Child process of the scale part (run with --expose-gc): validation, building the packed
+ * index, loading it, its size and the heap it holds, per size, sizes alternated round by
+ * round. Writes each index to disk for the cold-start children. Prints one JSON line.
  */
 import { writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
-import { compileRegistry, countNames } from '../../src/registry/compile.ts'
-import type { Registry } from '../../src/registry/registry.ts'
-import type { Snapshot, SnapshotInput } from '../../src/registry/schema.ts'
+import { answerQuestion } from '../../src/dns/answer.ts'
+import { compileData, countNames } from '../../src/registry/compile.ts'
+import { packRegistry } from '../../src/registry/pack.ts'
+import { PackedIndex } from '../../src/registry/packed.ts'
+import { Registry } from '../../src/registry/registry.ts'
+import type { SnapshotInput } from '../../src/registry/schema.ts'
 import { parseSnapshot } from '../../src/registry/validate.ts'
-import { presentPools } from '../names.ts'
+import { EMPTY_VIEW } from '../../src/registry/views.ts'
+import { presentPools, queryNames } from '../names.ts'
 import { median } from '../stats.ts'
 import { syntheticSnapshot } from '../synthetic.ts'
 
@@ -20,12 +24,18 @@ export interface SizeMeasures {
   storedBytes: number
   storedGzipBytes: number
   validateMs: number
-  parseStoredMs: number
-  compileMs: number
-  indexBytes: number
-  bytesPerName: number
-  /** Where the stored document was written, for the cold-start children. */
-  documentPath: string
+  /** Compile and pack: once per accepted push. */
+  buildMs: number
+  blobBytes: number
+  blobBytesPerName: number
+  /** new PackedIndex(bytes): what every reader pays. */
+  loadMs: number
+  /** Heap and array buffers held by a loaded index (the blob included), per name. */
+  residentPerName: number
+  /** answerQuestion on a warm index, µs per lookup, over present names and misses. */
+  lookupUs: number
+  /** Where the blob was written, for the cold-start children. */
+  blobPath: string
   /** A present name, for the first query of a cold start. */
   probe: string
 }
@@ -33,7 +43,7 @@ export interface SizeMeasures {
 export interface MeasureRequest {
   rounds: number
   sizes: number[]
-  /** A temporary directory for the stored documents. */
+  /** A temporary directory for the stored blobs. */
   dir: string
 }
 
@@ -47,8 +57,10 @@ const inputs = sizes.map((services) => {
   const parsed = parseSnapshot(JSON.parse(body))
   if (!parsed.ok) throw new Error(`synthetic snapshot rejected at ${parsed.path}: ${parsed.error}`)
   const stored = JSON.stringify(parsed.snapshot)
-  const probe = presentPools(JSON.parse(body) as SnapshotInput)['cluster-ip'][0]!
-  return { services, body, snapshot: parsed.snapshot, stored, probe }
+  const input = JSON.parse(body) as SnapshotInput
+  const probe = presentPools(input)['cluster-ip'][0]!
+  const blob = packRegistry(compileData([parsed.snapshot], OPTIONS))
+  return { services, body, snapshot: parsed.snapshot, stored, probe, blob, names: queryNames(input, 2000) }
 })
 
 function timed(fn: () => unknown): number {
@@ -57,7 +69,7 @@ function timed(fn: () => unknown): number {
   return performance.now() - t0
 }
 
-const times = inputs.map(() => ({ validate: [] as number[], parse: [] as number[], compile: [] as number[] }))
+const times = inputs.map(() => ({ validate: [] as number[], build: [] as number[], load: [] as number[] }))
 for (let r = 0; r < rounds; r++) {
   // Rotate the order each round so no size always runs first (or right after a big GC).
   for (let k = 0; k < inputs.length; k++) {
@@ -65,34 +77,46 @@ for (let r = 0; r < rounds; r++) {
     const input = inputs[i]!
     const value = JSON.parse(input.body) as unknown
     times[i]!.validate.push(timed(() => parseSnapshot(value)))
-    times[i]!.parse.push(timed(() => JSON.parse(input.stored)))
-    times[i]!.compile.push(timed(() => compileRegistry([input.snapshot], OPTIONS)))
+    times[i]!.build.push(timed(() => packRegistry(compileData([input.snapshot], OPTIONS))))
+    times[i]!.load.push(timed(() => new PackedIndex(input.blob)))
   }
 }
 
-function heapAfterGc(): number {
+function heldAfterGc(): number {
   gc!()
   gc!()
-  return process.memoryUsage().heapUsed
+  const usage = process.memoryUsage()
+  return usage.heapUsed + usage.arrayBuffers
 }
 
-/** Heap held by one compiled registry: the smaller of two compiles, each measured after full GCs. */
-function indexBytes(snapshot: Snapshot): number {
+/** Memory held by one loaded index, its own copy of the blob included: the smaller of two tries. */
+function residentBytes(blob: Uint8Array): number {
   const deltas: number[] = []
   for (let i = 0; i < 2; i++) {
-    const before = heapAfterGc()
-    const held: Registry[] = [compileRegistry([snapshot], OPTIONS)]
-    deltas.push(heapAfterGc() - before)
+    const before = heldAfterGc()
+    const held = [new PackedIndex(blob.slice())]
+    deltas.push(heldAfterGc() - before)
     held.pop()
   }
   return Math.min(...deltas)
 }
 
+function lookupUs(blob: Uint8Array, names: ReturnType<typeof queryNames>): number {
+  const lookup = new Registry(new PackedIndex(blob)).forView(EMPTY_VIEW)
+  const questions = names.map((n) => ({ name: n.name, type: 1, class: 1 }))
+  const passes: number[] = []
+  for (let pass = 0; pass < 15; pass++) {
+    const t0 = performance.now()
+    for (const q of questions) answerQuestion(lookup, q)
+    passes.push(((performance.now() - t0) * 1000) / questions.length)
+  }
+  return median(passes.slice(5))
+}
+
 const out: SizeMeasures[] = inputs.map((input, i) => {
   const names = countNames(input.snapshot)
-  const bytes = indexBytes(input.snapshot)
-  const documentPath = `${dir}/stored-${input.services}.json`
-  writeFileSync(documentPath, input.stored)
+  const blobPath = `${dir}/index-${input.services}.bin`
+  writeFileSync(blobPath, input.blob)
   return {
     services: input.services,
     names,
@@ -100,11 +124,13 @@ const out: SizeMeasures[] = inputs.map((input, i) => {
     storedBytes: Buffer.byteLength(input.stored),
     storedGzipBytes: gzipSync(input.stored).length,
     validateMs: median(times[i]!.validate),
-    parseStoredMs: median(times[i]!.parse),
-    compileMs: median(times[i]!.compile),
-    indexBytes: bytes,
-    bytesPerName: bytes / names,
-    documentPath,
+    buildMs: median(times[i]!.build),
+    blobBytes: input.blob.length,
+    blobBytesPerName: input.blob.length / names,
+    loadMs: median(times[i]!.load),
+    residentPerName: residentBytes(input.blob) / names,
+    lookupUs: lookupUs(input.blob, input.names),
+    blobPath,
     probe: input.probe,
   }
 })

@@ -3,7 +3,7 @@
  * push. Runtimes pass in their store and settings (createApp), nothing else.
  */
 import { Hono, type Context } from 'hono'
-import { RegistryHolder, type HolderOptions } from '../registry/holder.ts'
+import { RegistryHolder } from '../registry/holder.ts'
 import type { View } from '../registry/views.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore } from '../store/store.ts'
@@ -29,8 +29,6 @@ export interface AppDeps {
   clientAddress?: (c: Context) => string | undefined
   /** A faster gzip decoder than DecompressionStream, where the runtime has one (body.ts). */
   inflate?: Inflate
-  /** Runtimes with memory to spare keep parsed snapshots (holder.ts `keepParsed`). */
-  parsed?: Pick<HolderOptions, 'keepParsed'>
 }
 
 export interface MeshdohApp {
@@ -46,13 +44,17 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
   const { settings, store } = deps
   const now = deps.now ?? (() => new Date())
   const events = deps.events ?? {}
-  const holder = new RegistryHolder(store, {
+  const source = {
+    stamp: () => (store.indexStamp ? store.indexStamp() : store.stamp()),
+    index: () => store.index(),
+    discard: (digest: string) => store.discard?.(digest) ?? Promise.resolve(),
+  }
+  const holder = new RegistryHolder(source, {
     defaultDomain: settings.defaultDomain,
     freshnessMs: settings.freshnessSeconds * 1000,
     now: () => now().getTime(),
     onError: (error) => events.error?.(error),
     staleMs: settings.staleSeconds * 1000,
-    ...deps.parsed,
   })
   const upstream = deps.upstream ?? (settings.upstream ? dohUpstream({ url: settings.upstream }) : undefined)
   const resolver = new Resolver(holder, upstream, events)

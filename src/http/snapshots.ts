@@ -1,6 +1,7 @@
 /** Snapshot push and status (docs/snapshot-format.md): every status code the contract lists. */
 import type { Context } from 'hono'
 import { countNames } from '../registry/compile.ts'
+import { sha256Hex } from '../registry/index-builder.ts'
 import { snapshotDocument } from '../registry/document.ts'
 import { checkPublishable } from '../registry/publish-policy.ts'
 import { parseSnapshotReusing } from '../registry/revalidate.ts'
@@ -20,11 +21,6 @@ export interface SnapshotRoutesDeps {
   events: AppEvents
   holder: RegistryHolder
   inflate?: Inflate
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 function unauthorized(c: Context): Response {
@@ -68,19 +64,22 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
   } catch (error) {
     return c.json({ error: `not valid JSON: ${error instanceof Error ? error.message : 'parse error'}`, path: '' }, 400)
   }
-  const parsed = parseSnapshotReusing(value, cluster, deps.holder.validatedOf(cluster))
+  const parsed = parseSnapshotReusing(value, cluster, deps.store.builder?.validatedOf(cluster))
   if (!parsed.ok) return c.json({ error: parsed.error, path: parsed.path }, 400)
 
   const snapshot = parsed.snapshot
   const violation = checkPublishable(snapshot, deps.settings.publishPolicy.policyOf(cluster))
   if (violation !== undefined) return c.json(violation, 403)
+  // Handed over before the put: a store that builds the index as it stores takes it as parsed.
+  const digest = await sha256Hex(body.bytes)
+  deps.store.builder?.remember(digest, snapshot, parsed.validated)
   const record: StoredSnapshot = {
     cluster,
     revision: snapshot.revision,
     generatedAt: snapshot.generatedAt,
     receivedAt: deps.now().toISOString(),
     names: countNames(snapshot),
-    digest: await sha256Hex(body.bytes),
+    digest,
     document: snapshotDocument(snapshot),
   }
   const outcome = await deps.store.put(record)
@@ -91,7 +90,6 @@ async function storeSnapshot(c: Context, deps: SnapshotRoutesDeps): Promise<Resp
     )
   }
   if (outcome.status === 'stored') {
-    deps.holder.remember(record.digest, snapshot, parsed.validated)
     deps.changed()
   }
   const { revision, names } = outcome.summary

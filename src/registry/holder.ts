@@ -1,45 +1,34 @@
 /**
- * Holds the compiled registry of one isolate or process: compiled once per revision and
- * swapped as one reference (Istio UpdateLookupTable), so a query never sees half of one
- * revision and half of another. The store is asked whether anything changed at most once
- * per freshness interval; the hot path otherwise touches no storage.
+ * Holds the registry of one isolate or process: the packed index of the current revision,
+ * loaded as it is and swapped as one reference (Istio UpdateLookupTable), so a query never
+ * sees half of one revision and half of another. The store is asked whether anything changed
+ * at most once per freshness interval; the hot path otherwise touches no storage. Building
+ * the index is the push side's work (index-builder.ts); here it is only loaded.
  */
-import { CompileCache } from './compile-cache.ts'
 import { compileRegistry } from './compile.ts'
+import { PackedIndexError } from './packed-format.ts'
+import { PackedIndex } from './packed.ts'
 import { Registry } from './registry.ts'
-import type { ValidatedSnapshot } from './revalidate.ts'
-import type { Snapshot } from './schema.ts'
 
 /** What the holder reads; every snapshot store has this shape. */
-export interface SnapshotSource {
+export interface IndexSource {
   stamp(): Promise<string>
-  load(): Promise<{
-    stamp: string
-    snapshots: Array<{ cluster: string; revision: number; digest: string; document: string }>
-  }>
+  index(): Promise<{ stamp: string; digest: string; bytes: Uint8Array }>
+  /** Told of an index that did not load, so that a cached copy of it is not handed over again. */
+  discard?(digest: string): Promise<void>
 }
 
 export interface HolderOptions {
   defaultDomain: string
   freshnessMs: number
   now?: () => number
-  /** Told when the store cannot be read; the last compiled registry keeps serving. */
+  /**
+   * Told when the store cannot be read or hands over an index that does not load (a wrong
+   * version, length or checksum): the last good registry keeps serving.
+   */
   onError?: (error: unknown) => void
   /** After this long without a successful check, answers are marked stale (RFC 8914 code 3). */
   staleMs?: number
-  /**
-   * Keep the parsed snapshots the registry was compiled from, each cluster's last validated
-   * push and the records compiled from it: a push is then revalidated against the last one
-   * (revalidate.ts) and only its changed elements are compiled (compile-cache.ts). Costs
-   * memory of the order of the snapshots; the Node server turns it on, Workers isolates do not.
-   */
-  keepParsed?: boolean
-}
-
-interface Input {
-  cluster: string
-  digest: string
-  snapshot: Snapshot
 }
 
 /** What this isolate answers from, for `/v1/snapshots` when the store cannot be read. */
@@ -52,28 +41,23 @@ export interface Serving {
 
 export class RegistryHolder {
   #registry: Registry
+  /** The store's stamp when it was last read, and the digest of the index loaded then. */
   #stamp: string | undefined
+  #digest: string | undefined
   #checkedAt = -Infinity
   #succeededAt = -Infinity
   #serving: Serving['clusters'] = []
-  /** Documents pushed through this isolate since the last compile, parsed, by digest. */
-  #parsed = new Map<string, Snapshot>()
   #refresh: Promise<Registry> | undefined
-  /** keepParsed: the current registry's inputs, by cluster. */
-  #compiledFrom = new Map<string, Input>()
-  /** keepParsed: each cluster's last push validated here, the evidence for the next one. */
-  #validated = new Map<string, ValidatedSnapshot>()
-  /** keepParsed: records of unchanged elements, carried from one compile to the next. */
-  readonly #cache: CompileCache | undefined
-  /** How many times a registry was compiled: once per revision, never per query. */
-  compiles = 0
+  /** How many indexes were loaded: once per revision, never per query. */
+  loads = 0
+  /** Bytes of the index held now. */
+  indexBytes = 0
 
   constructor(
-    private readonly source: SnapshotSource,
+    private readonly source: IndexSource,
     private readonly options: HolderOptions
   ) {
     this.#registry = compileRegistry([], { defaultDomain: options.defaultDomain })
-    this.#cache = options.keepParsed ? new CompileCache() : undefined
   }
 
   /** The registry to answer from: the held one, re-checked when the freshness interval passed. */
@@ -95,59 +79,31 @@ export class RegistryHolder {
     return this.#stamp !== undefined && sinceCheckMs > (this.options.staleMs ?? 60_000)
   }
 
-  /**
-   * A snapshot this isolate has just validated and stored, by the digest it was stored with:
-   * the next compile takes it as it is instead of parsing the stored document back.
-   */
-  remember(digest: string, snapshot: Snapshot, validated?: ValidatedSnapshot): void {
-    this.#parsed.set(digest, snapshot)
-    if (this.options.keepParsed && validated) this.#validated.set(snapshot.cluster, validated)
-  }
-
-  /** keepParsed: the cluster's last push validated here, to revalidate the next one against. */
-  validatedOf(cluster: string): ValidatedSnapshot | undefined {
-    return this.#validated.get(cluster)
-  }
-
   /** Makes the next `current()` ask the store: after a push or delete in this isolate. */
   invalidate(): void {
     this.#checkedAt = -Infinity
-  }
-
-  #kept(cluster: string, digest: string): Snapshot | undefined {
-    const input = this.#compiledFrom.get(cluster)
-    return input?.digest === digest ? input.snapshot : undefined
   }
 
   async #check(now: number): Promise<Registry> {
     try {
       const stamp = await this.source.stamp()
       if (stamp !== this.#stamp) {
-        const contents = await this.source.load()
-        if (contents.stamp !== this.#stamp) {
-          // A push this isolate just validated is taken as parsed. Parsed documents are not
-          // kept past the compile (unless keepParsed): the index alone must fit an isolate's memory.
-          const inputs: Input[] = contents.snapshots.map((s) => ({
-            cluster: s.cluster,
-            digest: s.digest,
-            snapshot:
-              this.#parsed.get(s.digest) ?? this.#kept(s.cluster, s.digest) ?? (JSON.parse(s.document) as Snapshot),
-          }))
-          this.#registry = compileRegistry(
-            inputs.map((i) => i.snapshot),
-            { defaultDomain: this.options.defaultDomain, cache: this.#cache }
-          )
-          this.#parsed.clear()
-          this.#stamp = contents.stamp
-          this.#serving = contents.snapshots.map(({ cluster, revision }) => ({ cluster, revision }))
-          this.compiles++
-          if (this.options.keepParsed) {
-            this.#compiledFrom = new Map(inputs.map((i) => [i.cluster, i]))
-            for (const cluster of this.#validated.keys()) {
-              if (!this.#compiledFrom.has(cluster)) this.#validated.delete(cluster)
-            }
+        const index = await this.source.index()
+        if (index.digest !== this.#digest) {
+          let packed: PackedIndex
+          try {
+            packed = new PackedIndex(index.bytes)
+          } catch (error) {
+            if (error instanceof PackedIndexError) await this.source.discard?.(index.digest)
+            throw error
           }
+          this.#registry = new Registry(packed)
+          this.#digest = index.digest
+          this.#serving = packed.revisions.map(({ cluster, revision }) => ({ cluster, revision }))
+          this.indexBytes = packed.byteLength
+          this.loads++
         }
+        this.#stamp = index.stamp
       }
       this.#checkedAt = now
       this.#succeededAt = now

@@ -79,8 +79,38 @@ class Bytes {
 
 const encoder = new TextEncoder()
 
+/** Canonical IPv4 text (compile.ts keeps only that) as a u32, without a parse per octet. */
 function ipv4Word(ip: string): number {
-  return wordsOf(parseIp(ip)!)[0]!
+  let word = 0
+  let octet = 0
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i)
+    if (c === 46) {
+      word = word * 256 + octet
+      octet = 0
+    } else octet = octet * 10 + (c - 48)
+  }
+  return word * 256 + octet
+}
+
+/** UTF-8 length of a string: its length when it is ASCII, as DNS names nearly always are. */
+function utf8Length(text: string): number {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return encoder.encode(text).length
+  return text.length
+}
+
+/** fnv1a of the UTF-8 bytes of a name, from its characters when it is ASCII. */
+function nameHash(name: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c > 127) {
+      const bytes = encoder.encode(name)
+      return fnv1a(bytes, bytes.length)
+    }
+    hash = Math.imul(hash ^ c, 0x01000193)
+  }
+  return hash >>> 0
 }
 
 function ipv6Words(ip: string): number[] {
@@ -108,10 +138,13 @@ class Packer {
 
   constructor(
     data: RegistryData,
-    private readonly serials: ReadonlyMap<Origin, number>
+    private readonly serials: ReadonlyMap<Origin, number>,
+    held: PackedHeld
   ) {
     this.records.push(0)
     this.meta = {
+      stamp: held.stamp,
+      revisions: held.revisions,
       defaultDomain: data.defaultDomain,
       clusters: data.clusters.map(({ cluster, domain }) => ({ cluster, domain })),
       origins: [],
@@ -142,13 +175,12 @@ class Packer {
     const dot = name.indexOf('.')
     const label = dot < 0 ? name : name.slice(0, dot)
     const parent = dot < 0 ? NONE : this.node(name.slice(dot + 1))
-    const labelBytes = encoder.encode(label)
-    if (labelBytes.length > 255) throw new RangeError(`label longer than 255 bytes in ${name}`)
-    const whole = encoder.encode(name)
+    const labelLength = utf8Length(label)
+    if (labelLength > 255) throw new RangeError(`label longer than 255 bytes in ${name}`)
     node = this.labels.push(this.string(label))
-    this.labelLengths.push(labelBytes.length)
+    this.labelLengths.push(labelLength)
     this.parents.push(parent)
-    this.hashes.push(fnv1a(whole, whole.length))
+    this.hashes.push(nameHash(name))
     this.contents.push(0)
     this.#nodeOf.set(name, node)
     return node
@@ -296,8 +328,9 @@ class Packer {
 }
 
 function hashTable(hashes: Uint32Array): Uint32Array {
+  // At most 80% full: linear probing then averages under three slots per hit.
   let size = 16
-  while (size < hashes.length * 2) size *= 2
+  while (size * 0.8 < hashes.length) size *= 2
   const slots = new Uint32Array(size)
   const mask = size - 1
   for (let node = 0; node < hashes.length; node++) {
@@ -313,13 +346,16 @@ function compareWords(a: readonly number[], b: readonly number[]): number {
   return 0
 }
 
+/** What the index says about the snapshots it was built from. */
+export type PackedHeld = Pick<PackedMeta, 'stamp' | 'revisions'>
+
 /**
  * The packed index of a compiled registry. `serials` are the serials the registry carries
  * (compile.ts); records kept from an earlier compile share Origins whose own field may be old.
  */
-export function packRegistry(data: RegistryData): Uint8Array {
+export function packRegistry(data: RegistryData, held: PackedHeld = { stamp: '', revisions: [] }): Uint8Array {
   const serials = new Map(data.serials ?? [])
-  const packer = new Packer(data, serials)
+  const packer = new Packer(data, serials, held)
   for (const [name, node] of data.names) packer.contents.set(packer.node(name), packer.content(node))
 
   const ptr4: Array<[number, number]> = []

@@ -63,6 +63,10 @@ export const SERVICE_KINDS = ['cluster-ip', 'headless', 'external'] as const
 
 /** The part of the index that is not per name: decoded once per load. */
 export interface PackedMeta {
+  /** The stamp of the held snapshots it was built from (store.ts stampOf). */
+  stamp: string
+  /** Each held snapshot's cluster and revision, for `/v1/snapshots` when the store is away. */
+  revisions: Array<{ cluster: string; revision: number }>
   defaultDomain: string
   clusters: Array<{ cluster: string; domain: string }>
   origins: Array<{ cluster: string; domain: string; ttl: number; serial: number }>

@@ -75,19 +75,15 @@ function readHeader(bytes: Uint8Array): Header {
 }
 
 function fromMeta(meta: PackedMeta) {
-  const visibilities: Visibility[] = meta.visibilities.map((v) =>
-    v.star ? EVERYONE : { star: false, namespaces: new Set(v.namespaces ?? []) }
-  )
-  const ports: Array<readonly PortRecord[]> = meta.ports.map((list) =>
-    list.length === 0 ? NO_ITEMS : Object.freeze(list.map((p) => Object.freeze({ ...p })))
-  )
   const origins = meta.origins.map((o) => new Origin(o.cluster, o.domain, o.ttl, o.serial))
   const zones = new Map<string, ZoneRecord>(meta.zones.map((z) => [z.name, z]))
   const reverseZones = new Map<string, ReverseZoneRecord>(meta.reverseZones.map((z) => [z.zone, z]))
-  return { visibilities, ports, origins, zones, reverseZones }
+  return { origins, zones, reverseZones }
 }
 
 export class PackedIndex implements RegistryIndex {
+  readonly stamp: string
+  readonly revisions: ReadonlyArray<{ cluster: string; revision: number }>
   readonly defaultDomain: string
   readonly clusters: ReadonlyArray<{ cluster: string; domain: string }>
   readonly zones: ReadonlyMap<string, ZoneRecord>
@@ -110,8 +106,10 @@ export class PackedIndex implements RegistryIndex {
   readonly #ptr6Owners: Uint32Array
   readonly #wildcardNodes: Uint32Array
   readonly #wildcardLists: Uint32Array
-  readonly #visibilities: Visibility[]
-  readonly #ports: Array<readonly PortRecord[]>
+  readonly #meta: PackedMeta
+  /** Decoded on first use: a load creates no object per distinct exportTo or port list. */
+  readonly #visibilities: Array<Visibility | undefined> = []
+  readonly #ports: Array<readonly PortRecord[] | undefined> = []
   readonly #origins: Origin[]
   readonly #namespaces: string[]
 
@@ -134,12 +132,13 @@ export class PackedIndex implements RegistryIndex {
       throw new PackedIndexError('index meta section is not JSON')
     }
     const decoded = fromMeta(meta)
+    this.stamp = meta.stamp
+    this.revisions = meta.revisions
     this.defaultDomain = meta.defaultDomain
     this.clusters = meta.clusters
     this.zones = decoded.zones
     this.reverseZones = decoded.reverseZones
-    this.#visibilities = decoded.visibilities
-    this.#ports = decoded.ports
+    this.#meta = meta
     this.#origins = decoded.origins
     this.#namespaces = meta.namespaces
     this.#strings = u8(Section.Strings)
@@ -205,8 +204,22 @@ export class PackedIndex implements RegistryIndex {
   }
 
   #label(node: number): string {
-    const start = this.#labels[node]!
-    return decoder.decode(this.#strings.subarray(start, start + this.#labelLengths[node]!))
+    return this.#text(this.#labels[node]!, this.#labelLengths[node]!)
+  }
+
+  /** Bytes of the string table as text; short ASCII (every DNS label, nearly) without a TextDecoder call. */
+  #text(start: number, length: number): string {
+    const strings = this.#strings
+    if (length <= 64) {
+      let text = ''
+      for (let i = start; i < start + length; i++) {
+        const c = strings[i]!
+        if (c > 127) return decoder.decode(strings.subarray(start, start + length))
+        text += String.fromCharCode(c)
+      }
+      return text
+    }
+    return decoder.decode(strings.subarray(start, start + length))
   }
 
   /** The whole name of a node: its label and its parents'. */
@@ -290,9 +303,25 @@ export class PackedIndex implements RegistryIndex {
   }
 
   #visibility(index: number): Visibility {
-    const visibility = this.#visibilities[index]
-    if (visibility === undefined) throw new PackedIndexError(`no visibility ${index}`)
+    let visibility = this.#visibilities[index]
+    if (visibility === undefined) {
+      const stored = this.#meta.visibilities[index]
+      if (stored === undefined) throw new PackedIndexError(`no visibility ${index}`)
+      visibility = stored.star ? EVERYONE : { star: false, namespaces: new Set(stored.namespaces ?? []) }
+      this.#visibilities[index] = visibility
+    }
     return visibility
+  }
+
+  #portList(index: number): readonly PortRecord[] {
+    let ports = this.#ports[index]
+    if (ports === undefined) {
+      const stored = this.#meta.ports[index]
+      if (stored === undefined) throw new PackedIndexError(`no port list ${index}`)
+      ports = stored.length === 0 ? NO_ITEMS : Object.freeze(stored.map((p) => Object.freeze({ ...p })))
+      this.#ports[index] = ports
+    }
+    return ports
   }
 
   #origin(head: number): Origin {
@@ -346,15 +375,14 @@ export class PackedIndex implements RegistryIndex {
     const head = r[at]!
     const kind = SERVICE_KINDS[(head >>> 3) & 3]
     if (kind === undefined) throw new PackedIndexError(`bad service kind at word ${at}`)
-    const ports = this.#ports[r[at + 4]!]
-    if (ports === undefined) throw new PackedIndexError(`no port list ${r[at + 4]}`)
+    const ports = this.#portList(r[at + 4]!)
     const counts = r[at + 5]!
     const endpointsAt = at + 6 + (counts & 0xffff) + 4 * (counts >>> 16)
     const endpoints = r[endpointsAt]!
     let externalName: string | undefined
     if (kind === 'external') {
       const start = r[endpointsAt + 1 + endpoints]!
-      externalName = decoder.decode(this.#strings.subarray(start, start + r[endpointsAt + 2 + endpoints]!))
+      externalName = this.#text(start, r[endpointsAt + 2 + endpoints]!)
     }
     const record = new ServiceRecord(
       this.#origin(head),

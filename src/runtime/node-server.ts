@@ -92,7 +92,12 @@ function gunzipWithin(gzipped: Uint8Array, limit: number): Uint8Array | 'too-lar
 export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
   const logger = options.logger ?? pino({ level: 'silent' })
   const { host, port } = options.listen ?? { host: '127.0.0.1', port: 8053 }
-  const store = options.store ?? (await FileStore.open(options.dataDir))
+  const store =
+    options.store ??
+    (await FileStore.open(options.dataDir, {
+      defaultDomain: options.settings.defaultDomain,
+      keepParsed: options.keepLastPush ?? true,
+    }))
   const metrics = createMetrics(store)
   const limit = options.settings.rateLimit
   const { app, holder, fastPath } = createMeshdoh({
@@ -107,11 +112,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<NodeS
         options.settings.trustedProxies
       ),
     inflate: gunzipWithin,
-    parsed: { keepParsed: options.keepLastPush ?? true },
   })
   app.get('/metrics', () => metrics.respond())
   options.store?.onChange?.(() => holder.invalidate())
-  // Compile what the data directory holds now, so the first query after a restart is answered from it.
+  // Load the index the data directory holds, so the first query after a restart is answered from it.
   await holder.current()
   logger.info({ dataDir: options.dataDir, snapshots: await store.list() }, 'snapshots loaded')
 

@@ -18,7 +18,11 @@ export default {
     if (app === undefined || builtFor !== env) {
       const settings = parseSettings(env as unknown as SettingsSource)
       app = createApp({
-        store: new DurableObjectStore(env.SNAPSHOTS as unknown as DurableObjectNamespace<SnapshotStoreObject>),
+        store: new DurableObjectStore(
+          env.SNAPSHOTS as unknown as DurableObjectNamespace<SnapshotStoreObject>,
+          'registry',
+          { freshnessSeconds: settings.freshnessSeconds }
+        ),
         settings,
         events: { error: (error) => console.error('meshdoh:', error) },
         rateLimiter: limiterFor(env, settings),

@@ -1,11 +1,19 @@
 /**
- * Snapshots in one SQLite-backed Durable Object. A Durable Object runs one request at a time
- * and each method's writes happen inside one synchronous transaction, so two pushes for a
- * cluster are serialised and the newer revision always wins; the caller's promise resolves
- * only once the write is durable (output gates). Documents are split into chunks because a
- * SQLite row holds at most 2 MB.
+ * Snapshots in one SQLite-backed Durable Object, and the packed index built from them. A
+ * Durable Object runs one request at a time and each method's writes happen inside one
+ * synchronous transaction, so two pushes for a cluster are serialised and the newer revision
+ * always wins; the caller's promise resolves only once the write is durable (output gates).
+ * Documents and indexes are split into chunks because a SQLite row holds at most 2 MB.
+ *
+ * The object builds the index once per change, the first time a reader asks for it, and
+ * keeps it under its SHA-256. Isolates never read documents: they ask for the current
+ * index's digest at most once per freshness interval per location, and fetch the index by
+ * digest through the Cache API of their location (index-cache.ts), from here only on a miss.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { normalizeName } from '../dns/names.ts'
+import { IndexBuilder } from '../registry/index-builder.ts'
+import { IndexCache, type IndexPointer } from './index-cache.ts'
 import {
   decidePut,
   stampOf,
@@ -19,18 +27,77 @@ import {
 
 // Characters per chunk: at most 3 bytes each in UTF-8, so a chunk stays well under 2 MB.
 const CHUNK = 512 * 1024
+/** Bytes per chunk of an index. */
+export const INDEX_CHUNK = 1024 * 1024
 
 type Row = Record<string, SqlStorageValue>
 
 export class SnapshotStoreObject extends DurableObject {
+  readonly #builder: IndexBuilder
+  #building: Promise<IndexPointer> | undefined
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    const domain = (env as { MESHDOH_DEFAULT_DOMAIN?: string }).MESHDOH_DEFAULT_DOMAIN?.trim()
+    this.#builder = new IndexBuilder({ defaultDomain: normalizeName(domain || 'cluster.local') })
     ctx.storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS snapshots (
         cluster TEXT PRIMARY KEY, revision INTEGER NOT NULL, digest TEXT NOT NULL,
         generated_at TEXT NOT NULL, received_at TEXT NOT NULL, names INTEGER NOT NULL, chunks INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS chunks (
-        cluster TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (cluster, seq));`)
+        cluster TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (cluster, seq));
+      CREATE TABLE IF NOT EXISTS index_current (
+        one INTEGER PRIMARY KEY CHECK (one = 1), stamp TEXT NOT NULL, digest TEXT NOT NULL,
+        bytes INTEGER NOT NULL, chunks INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS index_chunks (
+        digest TEXT NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (digest, seq));`)
+  }
+
+  /** The current index: built here when the snapshots changed since the last one. */
+  async pointer(): Promise<IndexPointer> {
+    for (;;) {
+      const stamp = this.stamp()
+      const held = this.ctx.storage.sql.exec('SELECT * FROM index_current').toArray()[0]
+      if (held !== undefined && String(held.stamp) === stamp) return pointerOf(held)
+      this.#building ??= this.#build(stamp).finally(() => (this.#building = undefined))
+      const built = await this.#building
+      if (built.stamp === this.stamp()) return built
+    }
+  }
+
+  async #build(stamp: string): Promise<IndexPointer> {
+    const { snapshots } = this.load()
+    const built = await this.#builder.build(
+      stamp,
+      snapshots.map((s) => ({ ...s, document: () => s.document }))
+    )
+    const chunks = Math.ceil(built.bytes.length / INDEX_CHUNK)
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql
+      // The index before this one stays readable for isolates still fetching it.
+      const previous = sql.exec('SELECT digest FROM index_current').toArray()[0]?.digest
+      sql.exec('DELETE FROM index_chunks WHERE digest != ? AND digest != ?', built.digest, String(previous ?? ''))
+      for (let seq = 0; seq < chunks; seq++) {
+        const body = built.bytes.subarray(seq * INDEX_CHUNK, (seq + 1) * INDEX_CHUNK)
+        sql.exec('INSERT OR REPLACE INTO index_chunks (digest, seq, body) VALUES (?, ?, ?)', built.digest, seq, body)
+      }
+      sql.exec(
+        'INSERT OR REPLACE INTO index_current (one, stamp, digest, bytes, chunks) VALUES (1, ?, ?, ?, ?)',
+        built.stamp,
+        built.digest,
+        built.bytes.length,
+        chunks
+      )
+    })
+    return { stamp: built.stamp, digest: built.digest, bytes: built.bytes.length, chunks }
+  }
+
+  /** One chunk of a stored index, or null when no index of that digest is kept. */
+  indexChunk(digest: string, seq: number): Uint8Array | null {
+    const row = this.ctx.storage.sql
+      .exec('SELECT body FROM index_chunks WHERE digest = ? AND seq = ?', digest, seq)
+      .toArray()[0]
+    return row === undefined ? null : new Uint8Array(row.body as ArrayBuffer)
   }
 
   #rows(): Row[] {
@@ -119,15 +186,28 @@ export class SnapshotStoreObject extends DurableObject {
   }
 }
 
+function pointerOf(row: Row): IndexPointer {
+  return { stamp: String(row.stamp), digest: String(row.digest), bytes: Number(row.bytes), chunks: Number(row.chunks) }
+}
+
 /** The Worker's side: every isolate talks to the one object that holds the registry. */
 export class DurableObjectStore implements SnapshotStore {
   readonly #id: DurableObjectId
+  readonly #cache: IndexCache
 
   constructor(
     private readonly namespace: DurableObjectNamespace<SnapshotStoreObject>,
-    name = 'registry'
+    name = 'registry',
+    options: { freshnessSeconds?: number; cache?: Cache } = {}
   ) {
     this.#id = namespace.idFromName(name)
+    this.#cache = new IndexCache({
+      scope: name,
+      freshnessSeconds: options.freshnessSeconds ?? 5,
+      cache: options.cache,
+      pointer: () => this.#object.pointer(),
+      chunk: (digest, seq) => this.#object.indexChunk(digest, seq),
+    })
   }
 
   // A stub belongs to the request that made it (workerd forbids I/O across requests).
@@ -135,8 +215,26 @@ export class DurableObjectStore implements SnapshotStore {
     return this.namespace.get(this.#id)
   }
 
-  async stamp() {
+  async stamp(): Promise<string> {
     return this.#object.stamp()
+  }
+
+  /** The current index's stamp, shared by the isolates of a location for one freshness interval. */
+  async indexStamp(): Promise<string> {
+    return (await this.#cache.pointer()).stamp
+  }
+
+  async index() {
+    return this.#cache.index()
+  }
+
+  async discard(digest: string): Promise<void> {
+    await this.#cache.discard(digest)
+  }
+
+  /** Where this isolate's indexes came from (bench/scale, cold starts). */
+  get fetches() {
+    return this.#cache.stats
   }
 
   async load(): Promise<StoreContents> {
@@ -148,10 +246,15 @@ export class DurableObjectStore implements SnapshotStore {
   }
 
   async put(record: StoredSnapshot): Promise<PutOutcome> {
-    return this.#object.put(record)
+    const outcome = await this.#object.put(record)
+    // This isolate serves its own push at once, whatever the location's cache says.
+    if (outcome.status === 'stored') this.#cache.skipShared()
+    return outcome
   }
 
   async delete(cluster: string) {
-    return this.#object.delete(cluster)
+    const deleted = await this.#object.delete(cluster)
+    if (deleted) this.#cache.skipShared()
+    return deleted
   }
 }

@@ -1,24 +1,36 @@
 /**
- * Snapshots in a data directory, one file per cluster, for the self-hosted Node server.
- * A write goes to a temp file in the same directory, is fsynced, renamed over the old file
- * and the directory is fsynced, so after a crash the file holds either the old or the new
- * snapshot, never a torn one (the rename is atomic on POSIX file systems). Everything is
- * also held in memory: the process is the directory's only writer, so reads never touch disk.
+ * Snapshots in a data directory, one file per cluster, and the packed index built from them,
+ * for the self-hosted Node server. A write goes to a temp file in the same directory, is
+ * fsynced, renamed over the old file and the directory is fsynced, so after a crash a file
+ * holds either the old or the new content, never a torn one (the rename is atomic on POSIX
+ * file systems).
+ *
+ * Only the snapshots' summaries live in memory; documents stay on disk until an index is
+ * built. The index is kept as `index-<sha256>.bin`, named by its content, with `index.json`
+ * saying which one is current and which snapshots it was built from: a restart loads it and
+ * serves without reading any document. An index that does not match the snapshot files (a
+ * crash between the two writes) or its digest is set aside and built again.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { IndexBuilderOptions } from '../registry/index-builder.ts'
 import {
   HeldSnapshots,
   decidePut,
+  stampOf,
   summarize,
+  type BuiltIndex,
   type PutOutcome,
   type SnapshotStore,
+  type StoreContents,
   type StoredSnapshot,
 } from './store.ts'
 
 const SUFFIX = '.snapshot.json'
 const TEMP = /^\..*\.tmp$/
+const INDEX = /^index-([0-9a-f]{64})\.bin$/
+const POINTER = 'index.json'
 // docs/snapshot-format.md: a cluster is a DNS label; checked again here because it becomes a file name.
 const CLUSTER = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
 
@@ -28,41 +40,114 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
   // One write at a time per process: a put decides against the state the previous put left,
   // so two concurrent pushes cannot both pass decidePut and let the older one land last.
   #queue: Promise<unknown> = Promise.resolve()
+  /** What was wrong with the stored index at open, if anything: it is then built again. */
+  fault: string | undefined
 
-  private constructor(readonly dir: string) {
-    super()
+  private constructor(
+    readonly dir: string,
+    options: IndexBuilderOptions
+  ) {
+    super(options)
   }
 
-  /** Opens (creating) a data directory: removes temp files left by a crash, loads every snapshot. */
-  static async open(dir: string): Promise<FileStore> {
+  /**
+   * Opens (creating) a data directory: removes temp files left by a crash, reads each
+   * snapshot's summary line and the current index; documents are read when an index is built.
+   */
+  static async open(
+    dir: string,
+    options: IndexBuilderOptions = { defaultDomain: 'cluster.local' }
+  ): Promise<FileStore> {
     await mkdir(dir, { recursive: true })
-    const store = new FileStore(dir)
+    const store = new FileStore(dir, options)
     for (const entry of await readdir(dir)) {
       if (TEMP.test(entry)) await rm(join(dir, entry), { force: true })
-      else if (entry.endsWith(SUFFIX)) store.#adopt(entry, await readFile(join(dir, entry), 'utf8'))
+      else if (entry.endsWith(SUFFIX)) store.#adopt(entry, await readHeader(join(dir, entry)))
     }
+    await store.#openIndex()
     return store
   }
 
-  #adopt(file: string, text: string): void {
-    const record = parseFile(text)
+  #adopt(file: string, record: StoredSnapshot | undefined): void {
     const cluster = file.slice(0, -SUFFIX.length)
     if (record === undefined) {
       // Cannot come from a crash (writes are atomic): the disk or an operator changed it.
       throw new FileStoreError(`${join(this.dir, file)} is not a stored snapshot; move it away to start without it`)
     }
-    if (record.cluster !== cluster || !Number.isSafeInteger(record.revision) || typeof record.document !== 'string') {
+    if (record.cluster !== cluster || !Number.isSafeInteger(record.revision)) {
       throw new FileStoreError(`${join(this.dir, file)} is not a stored snapshot of cluster "${cluster}"`)
     }
-    this.held.set(cluster, record)
+    this.held.set(cluster, { ...record, document: '' })
+  }
+
+  async #openIndex(): Promise<void> {
+    let pointer: { stamp: string; digest: string }
+    try {
+      pointer = JSON.parse(await readFile(join(this.dir, POINTER), 'utf8')) as typeof pointer
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.fault = `${POINTER} is not readable: ${String(error)}`
+      return
+    }
+    if (pointer.stamp !== stampOf(this.held.values())) {
+      this.fault = `the stored index was built from other snapshots than ${this.dir} holds`
+      return
+    }
+    try {
+      const bytes = new Uint8Array(await readFile(join(this.dir, `index-${pointer.digest}.bin`)))
+      if (createHash('sha256').update(bytes).digest('hex') !== pointer.digest) {
+        this.fault = `index-${pointer.digest}.bin does not match its digest`
+        return
+      }
+      await super.adoptIndex({ stamp: pointer.stamp, digest: pointer.digest, bytes })
+    } catch (error) {
+      this.fault = `index-${pointer.digest}.bin is not readable: ${String(error)}`
+    }
+  }
+
+  protected override async document(record: StoredSnapshot): Promise<string> {
+    const text = await readFile(this.#path(record.cluster), 'utf8')
+    const stored = parseFile(text)
+    if (stored === undefined || stored.digest !== record.digest)
+      throw new FileStoreError(`${this.#path(record.cluster)} changed on disk`)
+    return stored.document
+  }
+
+  override async load(): Promise<StoreContents> {
+    const held = [...this.held.values()]
+    const snapshots = await Promise.all(
+      held.map(async (record) => ({ ...record, document: await this.document(record) }))
+    )
+    return { stamp: stampOf(held), snapshots }
+  }
+
+  /** Writes the index under its digest, then points at it, then removes the ones before it. */
+  protected override async adoptIndex(built: BuiltIndex): Promise<BuiltIndex> {
+    return this.#serial(async () => {
+      const file = `index-${built.digest}.bin`
+      await this.#atomicWrite(join(this.dir, file), built.bytes)
+      await this.#atomicWrite(
+        join(this.dir, POINTER),
+        JSON.stringify({ stamp: built.stamp, digest: built.digest, bytes: built.bytes.length })
+      )
+      for (const entry of await readdir(this.dir)) {
+        if (INDEX.test(entry) && entry !== file) await rm(join(this.dir, entry), { force: true })
+      }
+      return super.adoptIndex(built)
+    })
+  }
+
+  /** The file of the current index, for other processes that read it (process-shared.ts). */
+  indexFile(digest: string): string {
+    return join(this.dir, `index-${digest}.bin`)
   }
 
   put(record: StoredSnapshot): Promise<PutOutcome> {
     return this.#serial(async () => {
       const decision = decidePut(this.held.get(record.cluster), record)
       if (decision !== 'store') return decision
-      await this.#write(record)
-      this.held.set(record.cluster, record)
+      await this.#atomicWrite(this.#path(record.cluster), fileText(record))
+      this.held.set(record.cluster, { ...record, document: '' })
       return { status: 'stored', summary: summarize(record) }
     })
   }
@@ -90,13 +175,12 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
     return join(this.dir, cluster + SUFFIX)
   }
 
-  async #write(record: StoredSnapshot): Promise<void> {
-    const target = this.#path(record.cluster)
-    const temp = join(this.dir, `.${record.cluster}.${randomBytes(6).toString('hex')}.tmp`)
+  async #atomicWrite(target: string, content: string | Uint8Array): Promise<void> {
+    const temp = join(this.dir, `.${randomBytes(6).toString('hex')}.tmp`)
     try {
       const file = await open(temp, 'wx', 0o600)
       try {
-        await file.writeFile(fileText(record))
+        await file.writeFile(content)
         await file.sync()
       } finally {
         await file.close()
@@ -126,7 +210,45 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
  * string again on every push (a few milliseconds at 10k services) for nothing.
  */
 function fileText({ document, ...header }: StoredSnapshot): string {
-  return `${JSON.stringify({ ...header, length: document.length })}\n${document}`
+  const bytes = Buffer.byteLength(document)
+  return `${JSON.stringify({ ...header, length: document.length, bytes })}\n${document}`
+}
+
+/**
+ * The summary of a snapshot file without reading its document: the header line, and the
+ * file's size against the document's byte length it states. Files without that length
+ * (written before it) and files of one JSON object are read whole.
+ */
+async function readHeader(path: string): Promise<StoredSnapshot | undefined> {
+  const file = await open(path, 'r')
+  let head: string
+  try {
+    const buffer = Buffer.alloc(16 * 1024)
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0)
+    head = buffer.subarray(0, bytesRead).toString('utf8')
+  } finally {
+    await file.close()
+  }
+  const lineEnd = head.indexOf('\n')
+  if (lineEnd > 0) {
+    try {
+      const header = JSON.parse(head.slice(0, lineEnd)) as Omit<StoredSnapshot, 'document'> & { bytes?: number }
+      if (typeof header.bytes === 'number') {
+        const size = (await stat(path)).size
+        return size === Buffer.byteLength(head.slice(0, lineEnd)) + 1 + header.bytes
+          ? { ...withoutLengths(header), document: '' }
+          : undefined
+      }
+    } catch {
+      return undefined
+    }
+  }
+  return parseFile(await readFile(path, 'utf8'))
+}
+
+function withoutLengths<T extends { bytes?: number; length?: number }>(header: T): Omit<T, 'bytes' | 'length'> {
+  const { bytes: _bytes, length: _length, ...rest } = header
+  return rest
 }
 
 /** A file of either format: the one above, or one JSON object (files written before it). */
@@ -135,11 +257,12 @@ function parseFile(text: string): StoredSnapshot | undefined {
     // JSON text has no raw line break, so the first one ends the header line.
     const lineEnd = text.indexOf('\n')
     if (lineEnd < 0) return JSON.parse(text) as StoredSnapshot
-    const { length, ...header } = JSON.parse(text.slice(0, lineEnd)) as Omit<StoredSnapshot, 'document'> & {
+    const header = JSON.parse(text.slice(0, lineEnd)) as Omit<StoredSnapshot, 'document'> & {
       length: number
+      bytes?: number
     }
     const document = text.slice(lineEnd + 1)
-    return document.length === length ? { ...header, document } : undefined
+    return document.length === header.length ? { ...withoutLengths(header), document } : undefined
   } catch {
     return undefined
   }

@@ -1,4 +1,5 @@
 /** A store in memory: for tests, and the reference the other stores are held to. */
+import type { IndexBuilderOptions } from '../registry/index-builder.ts'
 import {
   HeldSnapshots,
   decidePut,
@@ -9,6 +10,10 @@ import {
 } from './store.ts'
 
 export class MemoryStore extends HeldSnapshots implements SnapshotStore {
+  constructor(options: IndexBuilderOptions = { defaultDomain: 'cluster.local' }) {
+    super(options)
+  }
+
   async put(record: StoredSnapshot): Promise<PutOutcome> {
     const decision = decidePut(this.held.get(record.cluster), record)
     if (decision !== 'store') return decision

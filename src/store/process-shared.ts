@@ -1,21 +1,32 @@
 /**
  * One FileStore shared by the processes of a multi-process Node server (node:cluster): the
  * primary owns the data directory and decides every put and delete in order, so revisions
- * are compared in one place; each worker keeps a copy that the primary updates, and every
- * worker has applied a change before the primary answers the write: once a push has its
- * 200, every worker serves it.
+ * are compared in one place; each worker keeps a copy of the summaries that the primary
+ * updates, and every worker has applied a change before the primary answers the write: once
+ * a push has its 200, every worker serves it. The primary builds the packed index once per
+ * change; workers load the same file from the data directory. No document crosses processes.
  */
 import type { Worker } from 'node:cluster'
+import { readFile } from 'node:fs/promises'
 import type { FileStore } from './file.ts'
-import { HeldSnapshots, type PutOutcome, type SnapshotStore, type StoredSnapshot } from './store.ts'
+import {
+  HeldSnapshots,
+  type BuiltIndex,
+  type PutOutcome,
+  type SnapshotStore,
+  type StoreContents,
+  type StoredSnapshot,
+} from './store.ts'
 
 type Request =
   | { meshdohStore: 'put'; id: number; record: StoredSnapshot }
   | { meshdohStore: 'delete'; id: number; cluster: string }
   | { meshdohStore: 'load'; id: number }
+  | { meshdohStore: 'index'; id: number }
   | { meshdohStore: 'applied'; id: number }
+type Reply = PutOutcome | boolean | StoredSnapshot[] | { stamp: string; digest: string; file: string }
 type Message =
-  | { meshdohStore: 'reply'; id: number; result: PutOutcome | boolean | StoredSnapshot[]; error?: string }
+  | { meshdohStore: 'reply'; id: number; result: Reply; error?: string }
   | { meshdohStore: 'changed'; id: number; cluster: string; record?: StoredSnapshot }
 
 /** A worker that does not confirm a change within this long is not waited for (it may be dying). */
@@ -23,7 +34,12 @@ const APPLY_TIMEOUT_MS = 2000
 
 function isRequest(message: unknown): message is Request {
   const kind = (message as { meshdohStore?: string } | null)?.meshdohStore
-  return kind === 'put' || kind === 'delete' || kind === 'load' || kind === 'applied'
+  return kind === 'put' || kind === 'delete' || kind === 'load' || kind === 'index' || kind === 'applied'
+}
+
+/** A record as workers keep it: the document stays with the primary, on disk. */
+function summaryOnly(record: StoredSnapshot): StoredSnapshot {
+  return { ...record, document: '' }
 }
 
 /** The primary's side: one store, every worker's requests, and the confirmations of changes. */
@@ -47,11 +63,14 @@ export class StoreHost {
 
   async #answer(worker: Worker, message: Exclude<Request, { meshdohStore: 'applied' }>): Promise<void> {
     try {
-      let result: Extract<Message, { meshdohStore: 'reply' }>['result']
-      if (message.meshdohStore === 'load') result = (await this.store.load()).snapshots
-      else if (message.meshdohStore === 'put') {
+      let result: Reply
+      if (message.meshdohStore === 'load') result = this.store.records().map(summaryOnly)
+      else if (message.meshdohStore === 'index') {
+        const { stamp, digest } = await this.store.index()
+        result = { stamp, digest, file: this.store.indexFile(digest) }
+      } else if (message.meshdohStore === 'put') {
         result = await this.store.put(message.record)
-        if (result.status === 'stored') await this.#broadcast(message.record.cluster, message.record)
+        if (result.status === 'stored') await this.#broadcast(message.record.cluster, summaryOnly(message.record))
       } else {
         result = await this.store.delete(message.cluster)
         if (result) await this.#broadcast(message.cluster)
@@ -83,6 +102,7 @@ export class StoreHost {
 
 /** In a worker: the store as the primary keeps it. */
 export class WorkerStore extends HeldSnapshots implements SnapshotStore {
+  override readonly builder = undefined
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>()
   readonly #listeners: Array<() => void> = []
   #next = 0
@@ -93,7 +113,8 @@ export class WorkerStore extends HeldSnapshots implements SnapshotStore {
   }
 
   private constructor() {
-    super()
+    // The primary builds the index; this builder is never asked to.
+    super({ defaultDomain: 'cluster.local' })
     process.on('message', (message: Message) => {
       if (message?.meshdohStore === 'changed') {
         if (message.record) this.held.set(message.cluster, message.record)
@@ -123,6 +144,28 @@ export class WorkerStore extends HeldSnapshots implements SnapshotStore {
       this.#pending.set(id, { resolve, reject })
       process.send!({ ...request, id })
     })
+  }
+
+  /** The primary's current index, read from the file it wrote (it keeps the one before too). */
+  override async index(): Promise<BuiltIndex> {
+    for (let attempt = 0; ; attempt++) {
+      const where = (await this.#ask({ meshdohStore: 'index', id: 0 })) as {
+        stamp: string
+        digest: string
+        file: string
+      }
+      try {
+        return { stamp: where.stamp, digest: where.digest, bytes: new Uint8Array(await readFile(where.file)) }
+      } catch (error) {
+        // A newer index replaced it between the answer and the read: ask again.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 2) throw error
+      }
+    }
+  }
+
+  /** Documents stay with the primary. */
+  override async load(): Promise<StoreContents> {
+    throw new Error('a worker process does not read documents; the primary builds the index')
   }
 
   async put(record: StoredSnapshot): Promise<PutOutcome> {

@@ -2,6 +2,9 @@
  * The port every snapshot store implements (memory, Durable Object, file). One contract
  * suite (test/store/contract.ts) runs against each of them.
  */
+import { IndexBuilder, type BuiltIndex, type IndexBuilderOptions } from '../registry/index-builder.ts'
+
+export type { BuiltIndex }
 
 /** What `GET /v1/snapshots` shows of a held snapshot. */
 export interface SnapshotSummary {
@@ -43,6 +46,17 @@ export interface SnapshotStore {
   put(record: StoredSnapshot): Promise<PutOutcome>
   /** Removes a cluster's snapshot; false when there was none. */
   delete(cluster: string): Promise<boolean>
+  /**
+   * The packed index of everything held (docs/packed-index.md), built once per change: what
+   * readers answer from. Its `stamp` may be newer than a `stamp()` read just before, never older.
+   */
+  index(): Promise<BuiltIndex>
+  /** What readers poll to learn the index changed, if cheaper than `stamp()` (a shared cache). */
+  indexStamp?(): Promise<string>
+  /** Told of an index that did not load, so that a cached copy of it is not handed over again. */
+  discard?(digest: string): Promise<void>
+  /** Where this process builds the index: pushes validated here are handed to it parsed. */
+  readonly builder?: Pick<IndexBuilder, 'remember' | 'validatedOf'>
 }
 
 export function summarize(record: StoredSnapshot): SnapshotSummary {
@@ -79,6 +93,43 @@ export function stampOf(snapshots: Iterable<{ cluster: string; revision: number;
  */
 export abstract class HeldSnapshots {
   protected readonly held = new Map<string, StoredSnapshot>()
+  readonly builder: IndexBuilder | undefined
+  readonly #builder: IndexBuilder
+  #index: BuiltIndex | undefined
+  #building: Promise<BuiltIndex> | undefined
+
+  constructor(options: IndexBuilderOptions) {
+    this.#builder = new IndexBuilder(options)
+    this.builder = this.#builder
+  }
+
+  /** The held document of a cluster; a store that keeps documents on disk reads it there. */
+  protected document(record: StoredSnapshot): string | Promise<string> {
+    return record.document
+  }
+
+  /** The index of what is held now, built when the held snapshots changed since the last one. */
+  async index(): Promise<BuiltIndex> {
+    for (;;) {
+      const stamp = stampOf(this.held.values())
+      if (this.#index?.stamp === stamp) return this.#index
+      if (this.#building === undefined) {
+        const held = [...this.held.values()].map((record) => ({ ...record, document: () => this.document(record) }))
+        this.#building = this.#builder
+          .build(stamp, held)
+          .then((built) => this.adoptIndex(built))
+          .finally(() => (this.#building = undefined))
+      }
+      const built = await this.#building
+      if (built.stamp === stampOf(this.held.values())) return built
+    }
+  }
+
+  /** Takes a built (or stored) index as the current one; a store that persists it writes it first. */
+  protected async adoptIndex(built: BuiltIndex): Promise<BuiltIndex> {
+    this.#index = built
+    return built
+  }
 
   async stamp(): Promise<string> {
     return stampOf(this.held.values())
@@ -91,5 +142,10 @@ export abstract class HeldSnapshots {
 
   async list(): Promise<SnapshotSummary[]> {
     return [...this.held.values()].map(summarize)
+  }
+
+  /** The held records as they are in memory (a store that keeps documents on disk: without them). */
+  records(): StoredSnapshot[] {
+    return [...this.held.values()]
   }
 }

@@ -6,8 +6,8 @@ import type { SnapshotDoc } from './fixtures.ts'
 
 export const TOKEN = 'local-token'
 
-export function localApp(env: SettingsSource = {}, deps: Partial<AppDeps> = {}) {
-  const store = new MemoryStore()
+export function localApp(env: SettingsSource = {}, deps: Partial<AppDeps> = {}, keepParsed = false) {
+  const store = new MemoryStore({ defaultDomain: 'cluster.local', keepParsed })
   const settings = parseSettings({ MESHDOH_PUSH_TOKENS: TOKEN, ...env })
   const meshdoh = createMeshdoh({ store, settings, ...deps })
   const pushDoc = (doc: SnapshotDoc) =>

@@ -60,18 +60,18 @@ describe('views (docs/views.md)', () => {
   })
 })
 
-describe('the compiled registry', () => {
-  it('is compiled once per revision, not once per query', async () => {
+describe('the packed index', () => {
+  it('is loaded once per revision, not once per query', async () => {
     const { app, push, holder } = localApp({ MESHDOH_FRESHNESS_SECONDS: '0.001' })
     expect((await push(bookinfoSnapshot())).status).toBe(200)
     for (let i = 0; i < 50; i++) {
       const response = await app.request(`/resolve?name=reviews.bookinfo.svc.cluster.local&i=${i}`)
       expect(response.status).toBe(200)
     }
-    expect(holder.compiles).toBe(1)
+    expect(holder.loads).toBe(1)
     expect((await push(bookinfoSnapshot({ revision: 2 }))).status).toBe(200)
     for (let i = 0; i < 50; i++) await app.request('/resolve?name=details.bookinfo.svc.cluster.local')
-    expect(holder.compiles).toBe(2)
+    expect(holder.loads).toBe(2)
   })
 
   it('asks the store for changes at most once per freshness interval', async () => {

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { FileStore, FileStoreError } from '../../src/store/file.ts'
 import { MemoryStore } from '../../src/store/memory.ts'
-import { runStoreContract, storedRecord } from '../store/contract.ts'
+import { PackedIndex } from '../../src/registry/packed.ts'
+import { runStoreContract, snapshotRecord, storedRecord } from '../store/contract.ts'
 import { killAll, start, waitForLine } from './support/process.ts'
 import { removeTempDirs, tempDir } from './support/temp.ts'
 import { tsxArgs } from './support/tsx.ts'
@@ -83,5 +84,69 @@ describe('FileStore on disk', () => {
     const store = await FileStore.open(tempDir())
     await expect(store.put(storedRecord('../escape', 1))).rejects.toThrow(FileStoreError)
     expect(await store.list()).toEqual([])
+  })
+})
+
+describe('FileStore keeps the packed index', () => {
+  async function withIndex(dir: string) {
+    const store = await FileStore.open(dir)
+    await store.put(snapshotRecord('east-1', 1, 'first'))
+    return store.index()
+  }
+
+  const indexFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('index-'))
+
+  it('restart: serves the stored index without reading a document', async () => {
+    const dir = tempDir()
+    const built = await withIndex(dir)
+    expect(indexFiles(dir)).toEqual([`index-${built.digest}.bin`])
+    // Documents replaced by bytes of the same length: a store that parsed one would fail.
+    const path = join(dir, 'east-1.snapshot.json')
+    const text = readFileSync(path, 'utf8')
+    const lineEnd = text.indexOf('\n')
+    writeFileSync(path, text.slice(0, lineEnd + 1) + 'x'.repeat(Buffer.byteLength(text) - lineEnd - 1))
+    const reopened = await FileStore.open(dir)
+    expect(reopened.fault).toBeUndefined()
+    const loaded = await reopened.index()
+    expect(loaded.digest).toBe(built.digest)
+    expect(new PackedIndex(loaded.bytes).node('first.bookinfo.svc.cluster.local')).toBeDefined()
+  })
+
+  it('keeps one index file, the current one, after each change', async () => {
+    const dir = tempDir()
+    const store = await FileStore.open(dir)
+    for (let revision = 1; revision <= 3; revision++) {
+      await store.put(snapshotRecord('east-1', revision, `svc-${revision}`))
+      const { digest } = await store.index()
+      expect(indexFiles(dir)).toEqual([`index-${digest}.bin`])
+    }
+  })
+
+  const SPOILERS: Array<[string, (bytes: Buffer) => Buffer]> = [
+    ['truncated', (b) => b.subarray(0, b.length - 10)],
+    ['a flipped byte', (b) => ((b[b.length >> 1] ^= 1), b)],
+    ['a future version', (b) => ((b[4] = 9), b)],
+  ]
+
+  it.each(SPOILERS)('a stored index %s is set aside, said so, and built again', async (_, spoil) => {
+    const dir = tempDir()
+    const built = await withIndex(dir)
+    const file = join(dir, `index-${built.digest}.bin`)
+    writeFileSync(file, spoil(readFileSync(file)))
+    const reopened = await FileStore.open(dir)
+    expect(reopened.fault).toMatch(/does not match its digest/)
+    const rebuilt = await reopened.index()
+    expect(rebuilt.digest).toBe(built.digest)
+    expect(readFileSync(file)).toEqual(Buffer.from(built.bytes))
+  })
+
+  it('an index built from other snapshots (a crash between the two writes) is built again', async () => {
+    const dir = tempDir()
+    await withIndex(dir)
+    const pointer = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { stamp: string }
+    writeFileSync(join(dir, 'index.json'), JSON.stringify({ ...pointer, stamp: 'east-1@0:0' }))
+    const reopened = await FileStore.open(dir)
+    expect(reopened.fault).toMatch(/other snapshots/)
+    expect(new PackedIndex((await reopened.index()).bytes).node('first.bookinfo.svc.cluster.local')).toBeDefined()
   })
 })

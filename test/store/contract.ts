@@ -4,7 +4,10 @@
  * runtime-specific imports.
  */
 import { describe, expect, it } from 'vitest'
+import { PackedIndex } from '../../src/registry/packed.ts'
+import { parseSnapshot } from '../../src/registry/validate.ts'
 import { stampOf, type SnapshotStore, type StoredSnapshot } from '../../src/store/store.ts'
+import { bookinfoSnapshot } from '../helpers/fixtures.ts'
 
 export type MakeStore = () => SnapshotStore | Promise<SnapshotStore>
 
@@ -21,6 +24,15 @@ export function storedRecord(cluster: string, revision: number, content = `conte
     digest: hash.toString(16).padStart(8, '0').repeat(8),
     document: JSON.stringify({ cluster, revision, content }),
   }
+}
+
+/** A stored record of a real snapshot, as the push route stores it, for the index tests. */
+export function snapshotRecord(cluster: string, revision: number, service = 'extra'): StoredSnapshot {
+  const doc = bookinfoSnapshot({ cluster, revision })
+  ;(doc.services as unknown[]).push({ name: service, namespace: 'bookinfo', clusterIPs: ['10.96.77.7'] })
+  const parsed = parseSnapshot(doc)
+  if (!parsed.ok) throw new Error(parsed.error)
+  return { ...storedRecord(cluster, revision, service), document: JSON.stringify(parsed.snapshot) }
 }
 
 function summaryOf(record: StoredSnapshot) {
@@ -141,6 +153,44 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       const contents = await store.load()
       expect(contents.snapshots).toEqual([storedRecord('east-1', 8)])
       expect(contents.stamp).toBe(await store.stamp())
+    })
+
+    it('index: built from what is held, once per change, named by its content', async () => {
+      const store = await makeStore()
+      const empty = await store.index()
+      expect(new PackedIndex(empty.bytes).clusters).toEqual([])
+      expect(empty.stamp).toBe(stampOf([]))
+      await store.put(snapshotRecord('east-1', 1, 'first'))
+      await store.put(snapshotRecord('west-1', 1, 'second'))
+      const built = await store.index()
+      expect(built.stamp).toBe(await store.stamp())
+      expect(built.digest).toMatch(/^[0-9a-f]{64}$/)
+      expect(built.digest).not.toBe(empty.digest)
+      const index = new PackedIndex(built.bytes)
+      expect(index.node('first.bookinfo.svc.cluster.local')).toBeDefined()
+      expect(index.node('second.bookinfo.svc.cluster.local')).toBeDefined()
+      expect(index.revisions).toEqual([
+        { cluster: 'east-1', revision: 1 },
+        { cluster: 'west-1', revision: 1 },
+      ])
+      expect((await store.index()).digest).toBe(built.digest)
+      await store.put(snapshotRecord('east-1', 2, 'third'))
+      await store.delete('west-1')
+      const next = new PackedIndex((await store.index()).bytes)
+      expect(next.node('third.bookinfo.svc.cluster.local')).toBeDefined()
+      expect(next.node('first.bookinfo.svc.cluster.local')).toBeUndefined()
+      expect(next.node('second.bookinfo.svc.cluster.local')).toBeUndefined()
+    })
+
+    it('index: readers asking while pushes land never get an index older than the stamp they read', async () => {
+      const store = await makeStore()
+      for (let revision = 1; revision <= 6; revision++) {
+        const pushing = store.put(snapshotRecord('east-1', revision, `svc-${revision}`))
+        const stamp = await store.stamp()
+        const [index] = await Promise.all([store.index(), pushing])
+        const held = new PackedIndex(index.bytes).revisions[0]?.revision ?? 0
+        expect(held).toBeGreaterThanOrEqual(Number(/@(\d+)/.exec(stamp)?.[1] ?? 0))
+      }
     })
 
     it('concurrent puts and deletes of different clusters do not disturb each other', async () => {
