@@ -34,6 +34,7 @@ let dnsdist: ChildProcess
 let usual: Socket
 const usualQueries: string[] = []
 let dnsdistLog = ''
+let meshdohClosed = false
 let port: number
 
 /** Replaces each key of `values` in `text`, all at once; each must occur exactly once. */
@@ -126,7 +127,7 @@ afterAll(async () => {
   if (dnsdist) kill(dnsdist)
   killAll()
   usual?.close()
-  await meshdoh?.server.close()
+  if (!meshdohClosed) await meshdoh?.server.close()
   removeTempDirs()
 })
 
@@ -191,6 +192,19 @@ describe('dnsdist routing', () => {
     })
     expect(usualQueries).toContain('example.com A')
     expect(await metricValue(meshdoh.server, 'meshdoh_dns_queries_total', { type: 'A' })).toBe(before)
+  })
+
+  it('with meshdoh down: mesh names get no answer (dnsdist drops them), other names still do', async () => {
+    await meshdoh.server.close()
+    meshdohClosed = true
+    await waitForLine(dnsdist, /Marking downstream meshdoh \(127\.0\.0\.1:\d+\) as 'down'/, 10_000)
+    // Names not asked before: the packet cache keeps answering the others until their TTL ends.
+    const udp = await dig(['details.bookinfo.svc.cluster.local', 'A'])
+    expect(udp.stdout).toMatch(/communications error .* timed out/)
+    expect(udp.rcode).toBe('none') // no SERVFAIL, no answer at all
+    const tcp = await dig(['+tcp', 'ratings.bookinfo.svc.cluster.local', 'A'])
+    expect(tcp.stdout).toMatch(/communications error .* end of file/)
+    expect((await dig(['example.com', 'A'])).answer).toEqual([`example.com. 60 IN A ${USUAL_ANSWER}`])
   })
 
   it('polls for no security status: an offline VM logs no error for it', () => {
