@@ -11,6 +11,7 @@
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import pkg from '../package.json' with { type: 'json' }
 
 /**
  * The V8 flags the container starts the bundle with (deploy/sync.Dockerfile, and the benchmark).
@@ -25,6 +26,25 @@ export const SYNC_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-perce
 // Some CommonJS dependencies require() Node builtins; an ES module has no require of its own.
 const REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);"
 
+/** The oldest Node the job runs on: package.json's `engines`, the one place it is stated. */
+export const MIN_NODE = /^>=\s*(\d+)\.(\d+)/.exec(pkg.engines.node)?.slice(1, 3).map(Number) ?? []
+if (MIN_NODE.length !== 2) throw new Error(`engines.node must read ">=MAJOR.MINOR…", not ${pkg.engines.node}`)
+
+/**
+ * The bundle's first statement. Why: under an older Node the job does not fail cleanly, it dies
+ * at load with a stack trace from deep inside undici (Node 20 has no zstd in node:zlib). Only
+ * syntax every Node parses, and before any bundled code runs; exit 2, as for a bad setting.
+ */
+export function nodeVersionGuard(): string {
+  const [major, minor] = MIN_NODE
+  return [
+    `{const v=process.versions.node.split('.').map(Number);`,
+    `if(v[0]<${major}||(v[0]===${major}&&v[1]<${minor})){`,
+    `process.stderr.write('meshdoh sync: Node.js ${major}.${minor} or newer is required; this is Node.js '+process.versions.node+'\\n');`,
+    `process.exit(2)}}`,
+  ].join('')
+}
+
 /** Builds the bundle; returns its absolute path (relative `outfile`s are from the cwd). */
 export async function buildSync(outfile = 'dist/sync/main.mjs'): Promise<string> {
   const path = resolve(outfile)
@@ -35,7 +55,7 @@ export async function buildSync(outfile = 'dist/sync/main.mjs'): Promise<string>
     format: 'esm',
     target: 'node22',
     outfile: path,
-    banner: { js: REQUIRE_SHIM },
+    banner: { js: `${nodeVersionGuard()}\n${REQUIRE_SHIM}` },
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',

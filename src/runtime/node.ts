@@ -4,6 +4,7 @@
  * Everything else lives in node-server.ts, which tests start directly.
  */
 import { pino, stdTimeFunctions } from 'pino'
+import { DataDirLockedError, lockDataDir } from '../store/data-dir-lock.ts'
 import { loadNodeConfig, USAGE } from './node-config.ts'
 import type { Logger } from 'pino'
 import type { NodeConfig } from './node-config.ts'
@@ -23,6 +24,17 @@ async function main(): Promise<void> {
   if (config === 'help') {
     process.stdout.write(`${USAGE}\n`)
     return
+  }
+  // The primary, or the only process, owns the data directory; workers go through its store.
+  if (!isWorkerProcess()) {
+    try {
+      const lock = lockDataDir(config.dataDir)
+      process.on('exit', () => lock.release())
+    } catch (error) {
+      if (!(error instanceof DataDirLockedError)) throw error
+      process.stderr.write(`meshdoh: ${error.message}\n`)
+      process.exit(1)
+    }
   }
   const logger = pino({
     level: config.logLevel,

@@ -40,6 +40,28 @@ export interface Settings {
 
 export type SettingsSource = Record<string, string | undefined>
 
+/**
+ * What parseSettings reads, by name: so that a Worker's Env, whose vars and secrets sit beside
+ * its bindings, is one as it stands, and so is any SettingsSource.
+ */
+export type SettingsInput = {
+  readonly [
+    Name in
+      | 'MESHDOH_VIEWS'
+      | 'MESHDOH_ANONYMOUS'
+      | 'MESHDOH_PUSH_TOKENS'
+      | 'MESHDOH_PUSH_POLICY'
+      | 'MESHDOH_DEFAULT_DOMAIN'
+      | 'MESHDOH_UPSTREAM'
+      | 'MESHDOH_MAX_SNAPSHOT_BYTES'
+      | 'MESHDOH_FRESHNESS_SECONDS'
+      | 'MESHDOH_STALE_SECONDS'
+      | 'MESHDOH_RATE_LIMIT_QPS'
+      | 'MESHDOH_RATE_LIMIT_BURST'
+      | 'MESHDOH_TRUSTED_PROXIES'
+  ]?: string
+}
+
 // Strict: a misspelt key (`namepsace`) must stop the start, not silently widen the view.
 const viewSchema = z.strictObject({
   namespace: dnsLabel.optional(),
@@ -137,7 +159,7 @@ function parsePositive(name: string, text: string | undefined, fallback: number)
   return value
 }
 
-export function parseSettings(source: SettingsSource): Settings {
+export function parseSettings(source: SettingsInput): Settings {
   const upstream = source.MESHDOH_UPSTREAM?.trim() || undefined
   if (upstream !== undefined && !/^https?:\/\//.test(upstream)) {
     throw new SettingsError('MESHDOH_UPSTREAM must be an http(s) URL')
@@ -166,7 +188,7 @@ function trustedProxiesOf(text: string | undefined): TrustedProxies {
   return proxies
 }
 
-function parseRateLimit(source: SettingsSource): Settings['rateLimit'] {
+function parseRateLimit(source: SettingsInput): Settings['rateLimit'] {
   if (!source.MESHDOH_RATE_LIMIT_QPS?.trim()) return undefined
   const rate = parsePositive('MESHDOH_RATE_LIMIT_QPS', source.MESHDOH_RATE_LIMIT_QPS, 1)
   return { rate, burst: parsePositive('MESHDOH_RATE_LIMIT_BURST', source.MESHDOH_RATE_LIMIT_BURST, rate * 2) }

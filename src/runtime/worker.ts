@@ -5,8 +5,8 @@
 import type { Hono } from 'hono'
 import { createApp } from '../http/app.ts'
 import { DurableObjectStore, SnapshotStoreObject } from '../store/durable-object.ts'
-import { bindingLimiter, tokenBucketLimiter, type RateLimitBinding, type RateLimiter } from '../http/rate-limit.ts'
-import { parseSettings, type Settings, type SettingsSource } from './settings.ts'
+import { bindingLimiter, tokenBucketLimiter, type RateLimiter } from '../http/rate-limit.ts'
+import { parseSettings, type Settings } from './settings.ts'
 
 export { SnapshotStoreObject }
 
@@ -16,13 +16,9 @@ let builtFor: Env | undefined
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
     if (app === undefined || builtFor !== env) {
-      const settings = parseSettings(env as unknown as SettingsSource)
+      const settings = parseSettings(env)
       app = createApp({
-        store: new DurableObjectStore(
-          env.SNAPSHOTS as unknown as DurableObjectNamespace<SnapshotStoreObject>,
-          'registry',
-          { freshnessSeconds: settings.freshnessSeconds }
-        ),
+        store: new DurableObjectStore(env.SNAPSHOTS, 'registry', { freshnessSeconds: settings.freshnessSeconds }),
         settings,
         events: { error: (error) => console.error('meshdoh:', error) },
         rateLimiter: limiterFor(env, settings),
@@ -36,7 +32,7 @@ export default {
 
 /** The `RATE_LIMITER` binding where deployed (README, Security); else a per-isolate bucket if configured. */
 function limiterFor(env: Env, settings: Settings): RateLimiter | undefined {
-  const binding = (env as unknown as { RATE_LIMITER?: RateLimitBinding }).RATE_LIMITER
+  const binding = env.RATE_LIMITER
   if (binding) return bindingLimiter(binding)
   return settings.rateLimit && tokenBucketLimiter(settings.rateLimit.rate, settings.rateLimit.burst)
 }

@@ -1,7 +1,8 @@
 /**
  * The README's quick start against the real `wrangler dev` (workerd, local Durable Object on
- * disk): push the example snapshot with curl, resolve it with curl as JSON and as wire GET
- * and POST. curl speaks HTTP/1.1 here, the only protocol wrangler dev serves.
+ * disk), started as `npm start` starts it: the README's own block of commands, run by sh as
+ * printed (the port aside), then push and resolve with curl as JSON and as wire GET and POST.
+ * curl speaks HTTP/1.1 here, the only protocol wrangler dev serves.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,6 +13,8 @@ import { killAll, requireTool, run, start, waitForLine } from './support/process
 import { tempDir } from './support/temp.ts'
 
 let base: string
+let wranglerOutput = ''
+const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
 beforeAll(async () => {
   requireTool('curl', 'curl')
@@ -31,6 +34,7 @@ beforeAll(async () => {
     ],
     { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true' }
   )
+  for (const stream of [wrangler.stdout!, wrangler.stderr!]) stream.on('data', (d: Buffer) => (wranglerOutput += d))
   await waitForLine(wrangler, /Ready on http/, 60_000)
   base = `http://127.0.0.1:${port}`
 }, 90_000)
@@ -51,19 +55,35 @@ async function curlBytes(...args: string[]): Promise<packet.DecodedPacket> {
 }
 
 describe('wrangler dev, as the README runs it', () => {
-  it('accepts the example snapshot pushed with curl', async () => {
-    const body = await curl(
-      '-X',
-      'PUT',
-      `${base}/v1/snapshots/east-1`,
-      '-H',
-      'Authorization: Bearer dev-push-token',
-      '-H',
-      'Content-Type: application/json',
-      '--data-binary',
-      '@test/fixtures/bookinfo.snapshot.json'
-    )
-    expect(JSON.parse(body)).toEqual({ cluster: 'east-1', revision: 1, names: 12 })
+  it('starts without warning that worker-configuration.d.ts is out of date', () => {
+    expect(wranglerOutput).toContain('Ready on http')
+    expect(wranglerOutput).not.toMatch(/out of date/i)
+  })
+
+  it("runs the README's quick-start commands as printed: quiet, and every answer shown whole", async () => {
+    const block = README.match(/Push the example snapshot[^]*?```sh\n([^]*?)```/)?.[1]
+    expect(block).toBeDefined()
+    expect(block).toContain('http://127.0.0.1:8787/')
+    // dash on Debian: what `sh` is for most readers, and stricter than bash (no \x in printf).
+    const result = await run('sh', ['-ec', block!.replaceAll('http://127.0.0.1:8787', base)], { timeoutMs: 30_000 })
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' })
+    // The PUT prints what the README's comment says it prints.
+    const promised = block!.match(/^# (\{"cluster".*\})$/m)?.[1]
+    expect(promised).toBe('{"cluster":"east-1","revision":1,"names":12}')
+    expect(result.stdout.startsWith(promised!), result.stdout).toBe(true)
+    // od shows each wire answer to its last byte: the A record's TTL 30, length 4, 10.96.12.7.
+    const wire = result.stdout.replace(/\s+/g, ' ')
+    expect(wire.split('00 00 00 1e 00 04 0a 60 0c 07').length - 1, result.stdout).toBe(2)
+    expect(result.stdout).toContain('"data":"10.96.12.7"')
+  })
+
+  it('answers dns-version with the TTL the README gives', async () => {
+    const stated = README.match(/`dns-version\.<domain>` TXT *\| `"1\.1\.0"` \(TTL (\d+)\)/)?.[1]
+    expect(stated).toBeDefined()
+    const json = JSON.parse(await curl(`${base}/resolve?name=dns-version.cluster.local&type=TXT`))
+    expect(json.Answer).toEqual([
+      { name: 'dns-version.cluster.local.', type: 16, TTL: Number(stated), data: '"1.1.0"' },
+    ])
   })
 
   it('answers JSON with curl, anonymous and through a view', async () => {

@@ -84,7 +84,7 @@ export async function startMeshdoh(
 }
 
 /** Starts a server and pushes bookinfo and the loopback cluster; fails loudly if a push is refused. */
-export async function startWithSnapshots(options: { tls?: boolean } = {}): Promise<TestMeshdoh> {
+export async function startWithSnapshots(options: { tls?: boolean; settings?: Settings } = {}): Promise<TestMeshdoh> {
   const meshdoh = await startMeshdoh(options)
   for (const doc of [bookinfo as { cluster: string }, LOOPBACK]) {
     const reply = await meshdoh.push(doc)

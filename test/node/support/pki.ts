@@ -1,5 +1,5 @@
 /**
- * A throw-away CA and server certificates for 127.0.0.1, ::1 and localhost, made with the
+ * A throw-away CA and server certificates for 127.0.0.1, ::1, localhost and meshdoh.example.com, made with the
  * openssl CLI in a temp dir, so every TLS client verifies the server for real.
  */
 import { writeFileSync } from 'node:fs'
@@ -54,7 +54,8 @@ export async function issueCert(dir: string, name: string, serial: number): Prom
   writeFileSync(
     ext,
     [
-      'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+      // meshdoh.example.com: the name deploy/vm/dnsdist.conf expects, so that it runs unchanged.
+      'subjectAltName=DNS:localhost,DNS:meshdoh.example.com,IP:127.0.0.1,IP:::1',
       'basicConstraints=critical,CA:FALSE',
       'keyUsage=critical,digitalSignature',
       'extendedKeyUsage=serverAuth',

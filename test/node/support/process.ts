@@ -1,7 +1,7 @@
 /**
  * Child processes for the interop tests: every one is started here, bounded by a timeout,
- * and killed by its PID when the test file ends. A missing tool fails the test: CI installs
- * them all (.ci/run), so a skip would hide a broken setup.
+ * and killed by its PID when the test file ends. A missing tool fails the test: `npm test`
+ * installs them all first (scripts/ensure-test-tools.sh), so a skip would hide a broken setup.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 
@@ -10,7 +10,7 @@ const started = new Set<ChildProcess>()
 /** Fails with a clear message when `tool` is not on PATH. */
 export function requireTool(tool: string, apt: string): void {
   const found = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' })
-  if (found.status !== 0) throw new Error(`${tool} is not installed: apt-get install ${apt} (CI does this in .ci/run)`)
+  if (found.status !== 0) throw new Error(`${tool} is not installed: apt-get install ${apt} (npm test does, as root)`)
 }
 
 export interface RunResult {
