@@ -5,6 +5,7 @@
 import { pino } from 'pino'
 import { FlagError, helpText, readFlags } from './flags.ts'
 import { loadKubeConfig } from './kubeconfig.ts'
+import { syncLogger } from './log.ts'
 import { SyncMetrics } from './metrics.ts'
 import type { TextOut } from './print.ts'
 import { runOnce, startDaemon } from './run.ts'
@@ -31,7 +32,7 @@ export async function main(argv: readonly string[], env: Record<string, string |
     return 2
   }
   // Logs go to stderr: stdout carries the snapshots of --dry-run.
-  const log = pino({ level: settings.logLevel, base: { cluster: settings.build.cluster } }, pino.destination(2))
+  const log = syncLogger(settings.logLevel, settings.build.cluster, pino.destination(2))
   const deps = {
     kc: loadKubeConfig(settings),
     settings,

@@ -116,13 +116,12 @@ test('--once --dry-run prints the snapshot it would push, as valid JSON on stdou
   if (!checked.ok) return
   expect(checked.snapshot.services.map((s) => s.name)).toEqual(['db', 'reviews'])
   expect(checked.snapshot.serviceEntries.map((s) => s.hosts)).toEqual([['ext.example.com']])
-  // Logs went to stderr, as JSON lines.
-  expect(
-    stderr
-      .split('\n')
-      .filter(Boolean)
-      .every((line) => JSON.parse(line) as unknown)
-  ).toBe(true)
+  // Logs went to stderr, as JSON lines with level names.
+  const levels = stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { level: unknown }).level)
+  for (const level of levels) expect(['debug', 'info', 'warn', 'error']).toContain(level)
 })
 
 test('--once pushes to every target and exits 0 when all accepted, 1 when one refused', async () => {
@@ -138,6 +137,7 @@ test('--once pushes to every target and exits 0 when all accepted, 1 when one re
     expect(good.accepted('east-1')?.services).toHaveLength(2)
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('resolver refused the snapshot')
+    expect(refused.stderr).toMatch(/"level":"error"[^\n]*resolver refused the snapshot/)
   } finally {
     await good.close()
     await bad.close()
