@@ -5,9 +5,10 @@
  */
 import { ListWatch, type KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
+import type { Unavailable } from './availability.ts'
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts'
 import type { SyncMetrics } from './metrics.ts'
-import { listAll, statusOf, type ListPage, type PageRequest } from './pager.ts'
+import { listAll, statusMessage, statusOf, type ListPage, type PageRequest } from './pager.ts'
 import { SlimWatch } from './stream.ts'
 
 export interface ResourceDef<O, R> {
@@ -15,12 +16,18 @@ export interface ResourceDef<O, R> {
   name: string
   /** The collection's API path, e.g. `/api/v1/services`. */
   path: string
+  /** What RBAC must grant to read it, named when the API server answers 403. */
+  permission: string
   labelSelector?: string
   fieldSelector?: string
   list: (req: PageRequest) => Promise<ListPage<O>>
   toRecord: (obj: O) => R | undefined
-  /** An Istio CRD: a 404 means Istio is not installed, not an error. */
-  optional?: boolean
+  /**
+   * A source the snapshot can do without (Istio's CRDs, the mesh config): a 404 (not installed)
+   * or a 403 (not granted) leaves it out instead of holding readiness back. `absentNote` is
+   * logged when it does not exist.
+   */
+  optional?: { absentNote: string }
 }
 
 export interface InformerOptions {
@@ -36,8 +43,8 @@ export interface InformerDeps {
   metrics: SyncMetrics
   log: Logger
   onChange: () => void
-  /** Called when an optional resource answers 404 (true) or is found again (false). */
-  onAbsent: (name: string, absent: boolean) => void
+  /** Called when an optional resource answers 404 or 403, and (undefined) when it is read again. */
+  onAvailability: (name: string, state: Unavailable | undefined) => void
 }
 
 /** The informer's cached object: metadata for ListWatch's bookkeeping, and the stripped record. */
@@ -51,7 +58,7 @@ export class Informer<O, R> {
   #markSynced!: () => void
   #isSynced = false
   #listed = false
-  #absent = false
+  #unavailable = false
   #failures = 0
   #stopped = false
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -95,6 +102,8 @@ export class Informer<O, R> {
 
   /** The stripped records now in the cache. */
   records(): R[] {
+    // What was cached before a 404 or 403 is no longer known to be true.
+    if (this.#unavailable) return []
     const out: R[] = []
     for (const slim of this.#lw.list()) if (slim.record !== undefined) out.push(slim.record)
     return out
@@ -119,9 +128,9 @@ export class Informer<O, R> {
     const listed = await listAll(this.def.list, (o: O) => this.#slim(o), this.options.pageSize)
     this.#listed = true
     this.#failures = 0
-    if (this.#absent) {
-      this.#absent = false
-      this.deps.onAbsent(this.def.name, false)
+    if (this.#unavailable) {
+      this.#unavailable = false
+      this.deps.onAvailability(this.def.name, undefined)
     }
     return listed
   }
@@ -148,15 +157,19 @@ export class Informer<O, R> {
   #onError(err: unknown): void {
     if (this.#stopped) return
     const status = statusOf(err)
-    if (this.def.optional && status === 404) {
-      if (!this.#absent) this.deps.onAbsent(this.def.name, true)
-      this.#absent = true
-      // Nothing to wait for: a cluster without the CRD has none of these objects.
+    const { optional, permission } = this.def
+    if (optional && (status === 404 || status === 403)) {
+      this.#unavailable = true
+      const reason = status === 404 ? 'absent' : 'forbidden'
+      const { absentNote } = optional
+      this.deps.onAvailability(this.def.name, { reason, permission, absentNote, message: statusMessage(err) })
+      // Nothing to wait for: a cluster without the CRD, or without the grant, gives none of these objects.
       this.#synced()
       return this.#restartAfter(this.options.recheckMs)
     }
     const message = err instanceof Error ? err.message : String(err)
-    this.deps.log.warn({ resource: this.def.name, status, err: message }, 'list/watch failed; restarting')
+    const extra = status === 403 ? { permission } : {}
+    this.deps.log.warn({ resource: this.def.name, status, err: message, ...extra }, 'list/watch failed; restarting')
     this.#restartAfter(backoffDelay(this.#failures++, this.options.reconnect))
   }
 

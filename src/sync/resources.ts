@@ -82,10 +82,20 @@ function lister<O>(kc: KubeConfig, path: string, selectors: { labelSelector?: st
   }
 }
 
+const ISTIO_ABSENT = "Istio's CRDs are not installed: publishing Services only"
+const verbs = 'get/list/watch'
+
 export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs {
   const istio = (plural: string) => {
     const path = `/apis/${ISTIO_GROUP}/${ISTIO_VERSION}/${plural}`
-    return { name: plural, path, list: lister<IstioObject>(kc, path), optional: true }
+    const permission = `${verbs} on ${plural}.${ISTIO_GROUP} (cluster-wide)`
+    return {
+      name: plural,
+      path,
+      permission,
+      list: lister<IstioObject>(kc, path),
+      optional: { absentNote: ISTIO_ABSENT },
+    }
   }
   // Slices of Services only (the label the EndpointSlice controller sets); the selector is an existence test.
   const sliceSelector = 'kubernetes.io/service-name'
@@ -94,12 +104,14 @@ export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs 
     services: {
       name: 'services',
       path: '/api/v1/services',
+      permission: `${verbs} on services (cluster-wide)`,
       list: lister<V1Service>(kc, '/api/v1/services'),
       toRecord: toService,
     },
     slices: {
       name: 'endpointslices',
       path: '/apis/discovery.k8s.io/v1/endpointslices',
+      permission: `${verbs} on endpointslices.discovery.k8s.io (cluster-wide)`,
       labelSelector: sliceSelector,
       list: lister<V1EndpointSlice>(kc, '/apis/discovery.k8s.io/v1/endpointslices', { labelSelector: sliceSelector }),
       toRecord: toSlice,
@@ -107,15 +119,19 @@ export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs 
     namespaces: {
       name: 'namespaces',
       path: '/api/v1/namespaces',
+      permission: `${verbs} on namespaces (cluster-wide)`,
       list: lister<V1Namespace>(kc, '/api/v1/namespaces'),
       toRecord: toNamespace,
     },
     serviceEntries: { ...istio('serviceentries'), toRecord: toServiceEntry },
     workloadEntries: { ...istio('workloadentries'), toRecord: toWorkloadEntry },
     // One ConfigMap, by name: RBAC can then grant it by resourceNames (RBAC docs, "Referring to resources").
+    // Optional: without it (no Istio, or the istio-system Role dropped) exportTo defaults to ["*"].
     meshConfig: {
       name: 'meshconfig',
       path: `/api/v1/namespaces/${mesh.namespace}/configmaps`,
+      permission: `${verbs} on configmaps "${mesh.name}" in namespace ${mesh.namespace}`,
+      optional: { absentNote: 'no mesh config to read: exportTo defaults to ["*"]' },
       fieldSelector: meshSelector,
       list: lister<V1ConfigMap>(kc, `/api/v1/namespaces/${mesh.namespace}/configmaps`, { fieldSelector: meshSelector }),
       toRecord: toMeshDefaults,

@@ -41,6 +41,7 @@ export class FakeKubeApi {
   readonly #sockets = new Set<Socket>()
   readonly #held = new Map<Plural, Promise<void>>()
   readonly #failures = new Map<Plural, number[]>()
+  readonly #forbidden = new Set<string>()
   readonly #server: Server
   #port = 0
   /** Called before each list is answered: lets a test change the world between pages. */
@@ -134,6 +135,18 @@ export class FakeKubeApi {
     this.#failures.set(plural, [...(this.#failures.get(plural) ?? []), ...statuses])
   }
 
+  /**
+   * Answers lists and watches of `plural` (in `namespace`, or anywhere) with 403 Forbidden, as
+   * RBAC does for a service account without the grant; `allow` undoes it.
+   */
+  forbid(plural: Plural, namespace?: string): void {
+    this.#forbidden.add(`${plural}/${namespace ?? ''}`)
+  }
+
+  allow(plural: Plural, namespace?: string): void {
+    this.#forbidden.delete(`${plural}/${namespace ?? ''}`)
+  }
+
   async close(): Promise<void> {
     for (const w of this.#watches) w.drop()
     for (const socket of this.#sockets) socket.destroy()
@@ -160,6 +173,9 @@ export class FakeKubeApi {
     const failure = this.#failures.get(plural)?.shift()
     if (failure !== undefined) return send(res, failure, status(failure, 'InternalError', 'injected failure'))
     const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1'
+    if (this.#forbidden.has(`${plural}/`) || this.#forbidden.has(`${plural}/${route.namespace ?? ''}`)) {
+      return send(res, 403, forbidden(route, watching ? 'watch' : 'list'))
+    }
     if (watching) {
       const w = openWatch(this.store, route, url.searchParams, res, this.options.bookmarkIntervalMs ?? 60_000)
       this.#watches.add(w)
@@ -187,6 +203,15 @@ export class FakeKubeApi {
     if (!type || (namespace !== undefined && !type.namespaced)) return undefined
     return namespace === undefined ? { type } : { type, namespace }
   }
+}
+
+// The API server's own wording (k8s.io/apiserver endpoints/handlers/responsewriters forbidden).
+function forbidden(route: Route, verb: string) {
+  const { group, plural } = route.type
+  const where = route.namespace === undefined ? 'at the cluster scope' : `in the namespace "${route.namespace}"`
+  const user = 'system:serviceaccount:meshdoh:meshdoh-sync'
+  const message = `${plural} is forbidden: User "${user}" cannot ${verb} resource "${plural}" in API group "${group}" ${where}`
+  return status(403, 'Forbidden', message)
 }
 
 function send(res: ServerResponse, code: number, body: unknown): void {

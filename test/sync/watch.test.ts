@@ -215,3 +215,51 @@ test('the kubeconfig credentials are sent; with a wrong token it never becomes r
   await new Promise((r) => setTimeout(r, 100))
   expect(watch.isReady()).toBe(false)
 })
+
+test('mesh config forbidden (no istio-system Role): ready without it, one warn naming the grant, a gauge', async () => {
+  const { api, watch, metrics, logs, start } = await setup({}, { recheckMs: 50 })
+  api.apply('configmaps', meshConfigMap('defaultServiceExportTo: ["."]'))
+  api.forbid('configmaps', 'istio-system')
+  start()
+  await waitFor(() => watch.isReady(), 3000, 'ready despite the 403')
+  expect(watch.mesh()).toEqual({})
+  // Rechecked every 50 ms, still said once.
+  await waitFor(() => api.requests.filter((r) => r.path.endsWith('/configmaps')).length >= 4, 3000)
+  const warns = logs.records.filter((r) => r['level'] === 40 && r['source'] === 'meshconfig')
+  expect(warns).toHaveLength(1)
+  expect(warns[0]!['msg']).toContain('grant get/list/watch on configmaps "istio" in namespace istio-system')
+  expect(warns[0]!['err']).toContain('cannot list resource "configmaps"')
+  expect(logs.records.filter((r) => r['msg'] === 'list/watch failed; restarting')).toEqual([])
+  expect(await valueOf(metrics.sourceUnavailable, { source: 'meshconfig', reason: 'forbidden' })).toBe(1)
+  expect(watch.unavailable()).toEqual([
+    'meshconfig: forbidden (needs get/list/watch on configmaps "istio" in namespace istio-system)',
+  ])
+  // Granted later: read from then on, and the gauge says so.
+  api.allow('configmaps', 'istio-system')
+  await waitFor(() => watch.mesh().serviceExportTo?.[0] === '.', 3000, 'mesh config read after the grant')
+  expect(await valueOf(metrics.sourceUnavailable, { source: 'meshconfig', reason: 'forbidden' })).toBe(0)
+  expect(watch.unavailable()).toEqual([])
+})
+
+test('Istio CRDs forbidden: ready with Services alone, each CRD named once', async () => {
+  const { api, watch, logs, start } = await setup()
+  api.apply('serviceentries', serviceEntry('vm', 'mysql', { hosts: ['mysql.example.com'] }))
+  api.forbid('serviceentries')
+  api.forbid('workloadentries')
+  start()
+  await waitFor(() => watch.isReady(), 3000, 'ready despite the 403s')
+  expect(watch.state().services).toHaveLength(5)
+  expect(watch.state().serviceEntries).toEqual([])
+  const warns = logs.records.filter((r) => r['level'] === 40).map((r) => r['source'])
+  expect(warns.sort()).toEqual(['serviceentries', 'workloadentries'])
+  expect(watch.unavailable()).toHaveLength(2)
+})
+
+test('a 403 on a required source is not skipped: readiness waits for it', async () => {
+  const { api, watch, logs, start } = await setup()
+  api.forbid('services')
+  start()
+  await waitFor(() => logs.records.some((r) => r['permission'] === 'get/list/watch on services (cluster-wide)'))
+  await new Promise((r) => setTimeout(r, 100))
+  expect(watch.isReady()).toBe(false)
+})
