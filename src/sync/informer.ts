@@ -5,7 +5,7 @@
  */
 import { ListWatch, type KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
-import type { Unavailable } from './availability.ts'
+import type { Unavailable, UnavailableReason } from './availability.ts'
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts'
 import type { SyncMetrics } from './metrics.ts'
 import { listAll, statusMessage, statusOf, type ListPage, type PageRequest } from './pager.ts'
@@ -14,13 +14,16 @@ import { SlimWatch } from './stream.ts'
 export interface ResourceDef<O, R> {
   /** Plural resource name, for logs and metrics. */
   name: string
-  /** The collection's API path, e.g. `/api/v1/services`. */
-  path: string
+  /**
+   * The collection's API path, e.g. `/api/v1/services`; or a lookup of it (API discovery picks
+   * the version) that yields undefined when the API server serves none of it.
+   */
+  path: string | (() => Promise<string | undefined>)
   /** What RBAC must grant to read it, named when the API server answers 403. */
   permission: string
   labelSelector?: string
   fieldSelector?: string
-  list: (req: PageRequest) => Promise<ListPage<O>>
+  list: (path: string, req: PageRequest) => Promise<ListPage<O>>
   toRecord: (obj: O) => R | undefined
   /**
    * A source the snapshot can do without (Istio's CRDs, the mesh config): a 404 (not installed)
@@ -63,7 +66,9 @@ export class Informer<O, R> {
   #stopped = false
   #timer: ReturnType<typeof setTimeout> | undefined
   readonly #abort = new AbortController()
-  readonly #lw: ListWatch<Slim<R>>
+  readonly #watch: SlimWatch
+  /** The ListWatch in use; none while the resource is left out (404 or 403). */
+  #lw: ListWatch<Slim<R>> | undefined
 
   constructor(
     kc: KubeConfig,
@@ -72,24 +77,12 @@ export class Informer<O, R> {
     private readonly deps: InformerDeps
   ) {
     this.synced = new Promise((resolve) => (this.#markSynced = resolve))
-    const watch = new SlimWatch(kc, {
+    this.#watch = new SlimWatch(kc, {
       timeoutSeconds: options.timeoutSeconds,
       strip: (obj) => this.#slim(obj as O),
       stopped: () => this.#stopped,
       onEnd: (reason) => deps.metrics.watchRestarts.inc({ resource: def.name, reason }),
     })
-    const delayFn = (ms: number) => sleep(Math.min(ms, options.reconnect.maxMs), this.#abort.signal)
-    this.#lw = new ListWatch<Slim<R>>(
-      def.path,
-      watch,
-      () => this.#list(),
-      false,
-      def.labelSelector,
-      def.fieldSelector,
-      { delayFn }
-    )
-    this.#lw.on('change', () => deps.onChange())
-    this.#lw.on('error', (err: unknown) => this.#onError(err))
   }
 
   get isSynced(): boolean {
@@ -102,10 +95,8 @@ export class Informer<O, R> {
 
   /** The stripped records now in the cache. */
   records(): R[] {
-    // What was cached before a 404 or 403 is no longer known to be true.
-    if (this.#unavailable) return []
     const out: R[] = []
-    for (const slim of this.#lw.list()) if (slim.record !== undefined) out.push(slim.record)
+    for (const slim of this.#lw?.list() ?? []) if (slim.record !== undefined) out.push(slim.record)
     return out
   }
 
@@ -113,7 +104,7 @@ export class Informer<O, R> {
     this.#stopped = true
     this.#abort.abort()
     clearTimeout(this.#timer)
-    await this.#lw.stop()
+    await this.#lw?.stop()
   }
 
   #slim(obj: O): Slim<R> {
@@ -124,8 +115,9 @@ export class Informer<O, R> {
     }
   }
 
-  async #list() {
-    const listed = await listAll(this.def.list, (o: O) => this.#slim(o), this.options.pageSize)
+  async #list(path: string) {
+    const page = (req: PageRequest) => this.def.list(path, req)
+    const listed = await listAll(page, (o: O) => this.#slim(o), this.options.pageSize)
     this.#listed = true
     this.#failures = 0
     if (this.#unavailable) {
@@ -141,11 +133,33 @@ export class Informer<O, R> {
     // reports list and watch failures through 'error', but credentials (an exec plugin, say)
     // can still throw from it.
     try {
-      await this.#lw.start()
+      const lw = await this.#listWatch()
+      if (lw === undefined) return this.#leaveOut('absent')
+      await lw.start()
     } catch (err) {
       return this.#onError(err)
     }
     if (this.#listed) this.#synced()
+  }
+
+  /** The ListWatch to (re)start; undefined when the API server serves none of the resource. */
+  async #listWatch(): Promise<ListWatch<Slim<R>> | undefined> {
+    // A path from discovery is looked up at the first start and at each recheck after a 404 or
+    // 403 (an upgrade may have changed the version), not at every reconnect.
+    if (this.#lw) return this.#lw
+    const { path } = this.def
+    const found = typeof path === 'string' ? path : await path()
+    if (found === undefined || this.#stopped) return undefined
+    if (typeof path !== 'string') this.deps.log.info({ resource: this.def.name, path: found }, 'API version chosen')
+    const delayFn = (ms: number) => sleep(Math.min(ms, this.options.reconnect.maxMs), this.#abort.signal)
+    const { labelSelector, fieldSelector } = this.def
+    const list = () => this.#list(found)
+    const lw = new ListWatch<Slim<R>>(found, this.#watch, list, false, labelSelector, fieldSelector, { delayFn })
+    // A replaced ListWatch may still report the end of its last request: only the current one counts.
+    lw.on('change', () => this.#lw === lw && this.deps.onChange())
+    lw.on('error', (err: unknown) => this.#lw === lw && this.#onError(err))
+    this.#lw = lw
+    return lw
   }
 
   #synced(): void {
@@ -157,20 +171,26 @@ export class Informer<O, R> {
   #onError(err: unknown): void {
     if (this.#stopped) return
     const status = statusOf(err)
-    const { optional, permission } = this.def
-    if (optional && (status === 404 || status === 403)) {
-      this.#unavailable = true
-      const reason = status === 404 ? 'absent' : 'forbidden'
-      const { absentNote } = optional
-      this.deps.onAvailability(this.def.name, { reason, permission, absentNote, message: statusMessage(err) })
-      // Nothing to wait for: a cluster without the CRD, or without the grant, gives none of these objects.
-      this.#synced()
-      return this.#restartAfter(this.options.recheckMs)
+    if (this.def.optional && (status === 404 || status === 403)) {
+      return this.#leaveOut(status === 404 ? 'absent' : 'forbidden', statusMessage(err))
     }
     const message = err instanceof Error ? err.message : String(err)
-    const extra = status === 403 ? { permission } : {}
+    const extra = status === 403 ? { permission: this.def.permission } : {}
     this.deps.log.warn({ resource: this.def.name, status, err: message, ...extra }, 'list/watch failed; restarting')
     this.#restartAfter(backoffDelay(this.#failures++, this.options.reconnect))
+  }
+
+  /** An optional resource that is not there or not granted: ready without it, looked for again later. */
+  #leaveOut(reason: UnavailableReason, message?: string): void {
+    const { name, permission, optional } = this.def
+    this.#unavailable = true
+    // Dropped with what it cached, which is no longer known to be true; the recheck lists afresh.
+    void this.#lw?.stop()
+    this.#lw = undefined
+    this.deps.onAvailability(name, { reason, permission, absentNote: optional?.absentNote ?? name, message })
+    // Nothing to wait for: a cluster without the CRD, or without the grant, gives none of these objects.
+    this.#synced()
+    this.#restartAfter(this.options.recheckMs)
   }
 
   #restartAfter(ms: number): void {

@@ -263,3 +263,48 @@ test('a 403 on a required source is not skipped: readiness waits for it', async 
   await new Promise((r) => setTimeout(r, 100))
   expect(watch.isReady()).toBe(false)
 })
+
+const istioPaths = (api: FakeKubeApi) => [
+  ...new Set(api.requests.filter((r) => r.path.startsWith('/apis/networking.istio.io')).map((r) => r.path)),
+]
+
+test('Istio older than 1.22 (v1beta1 only): ServiceEntries and WorkloadEntries are read at v1beta1', async () => {
+  const { api, watch, start } = await setup({ istioVersions: ['v1beta1', 'v1alpha3'] })
+  api.apply('serviceentries', serviceEntry('vm', 'mysql', { hosts: ['mysql.example.com'] }))
+  api.apply('workloadentries', workloadEntry('vm', 'w', '10.0.0.7', { app: 'mysql' }))
+  start()
+  await watch.ready
+  expect(watch.state().serviceEntries.map((s) => s.name)).toEqual(['mysql'])
+  expect(watch.state().workloadEntries).toHaveLength(1)
+  expect(istioPaths(api).sort()).toEqual([
+    '/apis/networking.istio.io',
+    '/apis/networking.istio.io/v1beta1/serviceentries',
+    '/apis/networking.istio.io/v1beta1/workloadentries',
+  ])
+  // Watched there too: a later entry arrives as an event.
+  api.apply('serviceentries', serviceEntry('vm', 'later', { hosts: ['later.example.com'] }))
+  await waitFor(() => watch.state().serviceEntries.length === 2, 3000, 'the v1beta1 watch event')
+})
+
+test('v1 is preferred over v1beta1 when both are served', async () => {
+  const { api, watch, start } = await setup({ istioVersions: ['v1beta1', 'v1'] })
+  start()
+  await watch.ready
+  expect(istioPaths(api).sort()).toEqual([
+    '/apis/networking.istio.io',
+    '/apis/networking.istio.io/v1/serviceentries',
+    '/apis/networking.istio.io/v1/workloadentries',
+  ])
+})
+
+test('neither v1 nor v1beta1 served: Istio counts as absent, said once, and the gauge says so', async () => {
+  const { api, watch, metrics, logs, start } = await setup({ istioVersions: ['v1alpha3'] })
+  start()
+  await watch.ready
+  expect(istioPaths(api)).toEqual(['/apis/networking.istio.io'])
+  expect(logs.messages().filter((m) => m.includes('Istio'))).toEqual([
+    "Istio's CRDs are not installed: publishing Services only",
+  ])
+  expect(await valueOf(metrics.sourceUnavailable, { source: 'serviceentries', reason: 'absent' })).toBe(1)
+  expect(watch.unavailable()).toEqual(['serviceentries: absent', 'workloadentries: absent'])
+})
