@@ -6,7 +6,7 @@
 import { ListWatch, type KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
 import type { Unavailable, UnavailableReason } from './availability.ts'
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts'
+import { Backoff, sleep, type BackoffOptions } from './backoff.ts'
 import type { SyncMetrics } from './metrics.ts'
 import { listAll, statusMessage, statusOf, type ListPage, type PageRequest } from './pager.ts'
 import { SlimWatch } from './stream.ts'
@@ -40,6 +40,8 @@ export interface InformerOptions {
   reconnect: BackoffOptions
   /** How often a missing CRD is looked for again. */
   recheckMs: number
+  /** The clock the backoff measures quiet time with (tests move it). */
+  now?: () => number
 }
 
 export interface InformerDeps {
@@ -62,7 +64,7 @@ export class Informer<O, R> {
   #isSynced = false
   #listed = false
   #unavailable = false
-  #failures = 0
+  readonly #backoff: Backoff
   #stopped = false
   #timer: ReturnType<typeof setTimeout> | undefined
   readonly #abort = new AbortController()
@@ -77,6 +79,7 @@ export class Informer<O, R> {
     private readonly deps: InformerDeps
   ) {
     this.synced = new Promise((resolve) => (this.#markSynced = resolve))
+    this.#backoff = new Backoff(options.reconnect, options.now)
     this.#watch = new SlimWatch(kc, {
       timeoutSeconds: options.timeoutSeconds,
       strip: (obj) => this.#slim(obj as O),
@@ -119,7 +122,7 @@ export class Informer<O, R> {
     const page = (req: PageRequest) => this.def.list(path, req)
     const listed = await listAll(page, (o: O) => this.#slim(o), this.options.pageSize)
     this.#listed = true
-    this.#failures = 0
+    this.#backoff.reset()
     if (this.#unavailable) {
       this.#unavailable = false
       this.deps.onAvailability(this.def.name, undefined)
@@ -176,8 +179,10 @@ export class Informer<O, R> {
     }
     const message = err instanceof Error ? err.message : String(err)
     const extra = status === 403 ? { permission: this.def.permission } : {}
-    this.deps.log.warn({ resource: this.def.name, status, err: message, ...extra }, 'list/watch failed; restarting')
-    this.#restartAfter(backoffDelay(this.#failures++, this.options.reconnect))
+    const retryInMs = Math.round(this.#backoff.next())
+    const fields = { resource: this.def.name, status, err: message, retryInMs, ...extra }
+    this.deps.log.warn(fields, 'list/watch failed; restarting')
+    this.#restartAfter(retryInMs)
   }
 
   /** An optional resource that is not there or not granted: ready without it, looked for again later. */

@@ -308,3 +308,32 @@ test('neither v1 nor v1beta1 served: Istio counts as absent, said once, and the 
   expect(await valueOf(metrics.sourceUnavailable, { source: 'serviceentries', reason: 'absent' })).toBe(1)
   expect(watch.unavailable()).toEqual(['serviceentries: absent', 'workloadentries: absent'])
 })
+
+test('the reconnect backoff starts over after two minutes without a failure (injected clock)', async () => {
+  let now = 1_000_000
+  const reconnect = { baseMs: 20, maxMs: 5000 }
+  const { api, watch, logs, start } = await setup({}, { reconnect, now: () => now })
+  start()
+  await watch.ready
+  const watches = () => api.requests.filter((r) => r.path === '/api/v1/services' && r.query.get('watch') === 'true')
+  const waits = () =>
+    logs.records.filter((r) => r['resource'] === 'services' && r['retryInMs'] !== undefined).map((r) => r['retryInMs'])
+  // Drops the services watch and returns the wait before the reconnect, once the watch is back.
+  const reset = async () => {
+    const [before, logged] = [watches().length, waits().length]
+    await waitFor(() => api.watchCount('services') === 1, 3000, 'an open watch')
+    api.dropWatches('services')
+    await waitFor(() => watches().length > before, 3000, 'the reconnect')
+    return Number(waits()[logged])
+  }
+  for (let n = 0; n < 5; n++) {
+    const wait = await reset()
+    expect(wait).toBeGreaterThanOrEqual((20 * 2 ** n) / 2 - 1)
+    expect(wait).toBeLessThanOrEqual(20 * 2 ** n + 1)
+    now += 1000
+  }
+  now += 60_000 // one minute of healthy watching: still backing off
+  expect(await reset()).toBeGreaterThanOrEqual((20 * 2 ** 5) / 2 - 1)
+  now += 150_000 // two and a half: the first step again
+  expect(await reset()).toBeLessThanOrEqual(21)
+})
