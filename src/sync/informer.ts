@@ -9,6 +9,7 @@ import type { Unavailable, UnavailableReason } from './availability.ts'
 import { Backoff, sleep, type BackoffOptions } from './backoff.ts'
 import type { SyncMetrics } from './metrics.ts'
 import { listAll, statusMessage, statusOf, type ListPage, type PageRequest } from './pager.ts'
+import { describeFailure } from './reach.ts'
 import { SlimWatch } from './stream.ts'
 
 export interface ResourceDef<O, R> {
@@ -177,7 +178,7 @@ export class Informer<O, R> {
     if (this.def.optional && (status === 404 || status === 403)) {
       return this.#leaveOut(status === 404 ? 'absent' : 'forbidden', statusMessage(err))
     }
-    const message = err instanceof Error ? err.message : String(err)
+    const message = describeFailure(err)
     const extra = status === 403 ? { permission: this.def.permission } : {}
     const retryInMs = Math.round(this.#backoff.next())
     const fields = { resource: this.def.name, status, err: message, retryInMs, ...extra }

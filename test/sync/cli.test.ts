@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,34 +8,9 @@ import { ENV_ONLY, SETTINGS } from '../../src/sync/flags.ts'
 import { FakeKubeApi } from './k8s-api.ts'
 import { namespace, service, serviceEntry } from './k8s-objects.ts'
 import { FakeResolver } from './resolver.ts'
+import { runSync, type Result } from './spawn.ts'
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-// The command line as `npm run sync --` runs it (tsx), on the Node running the tests.
-function sync(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // Only what the job needs: no KUBECONFIG or tokens leak in from the surrounding shell.
-    const childEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: dir, ...env }
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sync/main.ts', ...args], {
-      env: childEnv as unknown as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const sync = (args: string[], env: Record<string, string> = {}) => runSync(args, dir, env)
 
 let dir: string
 let api: FakeKubeApi
@@ -60,7 +34,7 @@ afterAll(async () => {
 })
 
 // Flag handling returns before any I/O, so it runs in-process; the rest spawns the real CLI.
-async function inProcess(args: string[]): Promise<Result> {
+async function inProcess(args: string[]): Promise<Omit<Result, 'ms'>> {
   let stdout = ''
   let stderr = ''
   const code = await main(

@@ -170,6 +170,9 @@ export class FakeKubeApi {
     if (this.options.token !== undefined && req.headers.authorization !== `Bearer ${this.options.token}`) {
       return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'))
     }
+    if (url.pathname === '/version' && req.method === 'GET') {
+      return send(res, 200, { major: '1', minor: '33', gitVersion: 'v1.33.0' })
+    }
     const group = this.#group(url.pathname)
     if (group && req.method === 'GET') return send(res, 200, group)
     const route = this.#route(url.pathname)
