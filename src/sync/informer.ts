@@ -1,7 +1,8 @@
 /**
  * One resource, listed and watched with client-node's ListWatch. Adds what ListWatch leaves to
  * its caller: "synced" once the first list is in the cache, restarts with backoff after errors
- * (ListWatch stops for good on any error but a 410 or a timeout), and Istio's optional CRDs.
+ * (ListWatch stops for good on any error but a 410 or a timeout), a path that API discovery
+ * picks, and optional sources (Istio's CRDs, the mesh config) left out on a 404 or a 403.
  */
 import { ListWatch, type KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
