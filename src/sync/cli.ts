@@ -2,21 +2,45 @@
  * The sync job's command line: `npm run sync -- --help`. Flags and environment in flags.ts,
  * wiring in run.ts; this file adds the logger, the exit status and the signals.
  */
-import { pino } from 'pino'
+import type { KubeConfig } from '@kubernetes/client-node'
+import { pino, type Logger } from 'pino'
 import { FlagError, helpText, readFlags } from './flags.ts'
-import { loadKubeConfig } from './kubeconfig.ts'
+import { KubeConfigError, loadKubeConfig } from './kubeconfig.ts'
+import { syncLogger } from './log.ts'
 import { SyncMetrics } from './metrics.ts'
 import type { TextOut } from './print.ts'
+import { checkApiServer, serverAddress } from './reach.ts'
 import { runOnce, startDaemon } from './run.ts'
 import { toSettings, type SyncSettings } from './settings.ts'
+
+type Env = Record<string, string | undefined>
 
 export interface Io {
   stdout: TextOut
   stderr: TextOut
 }
 
+/**
+ * The kubeconfig, once the API server it names has answered; otherwise undefined, after one
+ * error line naming the cause (no kubeconfig, an unreadable one, a server that cannot be reached).
+ */
+async function connect(settings: SyncSettings, env: Env, log: Logger): Promise<KubeConfig | undefined> {
+  let kc: KubeConfig
+  try {
+    kc = loadKubeConfig(settings, env)
+  } catch (err) {
+    if (!(err instanceof KubeConfigError)) throw err
+    log.error(err.message)
+    return undefined
+  }
+  const unreachable = await checkApiServer(kc)
+  if (unreachable === undefined) return kc
+  log.error({ server: serverAddress(kc) }, unreachable)
+  return undefined
+}
+
 /** Runs the job as the command line asks; resolves to the exit status. */
-export async function main(argv: readonly string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
+export async function main(argv: readonly string[], env: Env, io: Io): Promise<number> {
   let settings: SyncSettings
   try {
     const raw = readFlags(argv, env)
@@ -31,9 +55,11 @@ export async function main(argv: readonly string[], env: Record<string, string |
     return 2
   }
   // Logs go to stderr: stdout carries the snapshots of --dry-run.
-  const log = pino({ level: settings.logLevel, base: { cluster: settings.build.cluster } }, pino.destination(2))
+  const log = syncLogger(settings.logLevel, settings.build.cluster, pino.destination(2))
+  const kc = await connect(settings, env, log)
+  if (kc === undefined) return 1
   const deps = {
-    kc: loadKubeConfig(settings),
+    kc,
     settings,
     metrics: new SyncMetrics().withProcessMetrics(),
     log,

@@ -11,6 +11,8 @@ export interface HealthOptions {
   host: string
   port: number
   ready: () => boolean
+  /** Lines added to the /readyz body: sources the job goes on without. */
+  detail?: () => string[]
   registry: Registry
 }
 
@@ -27,9 +29,9 @@ export async function serveHealth(options: HealthOptions): Promise<HealthServer>
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
     if (path === '/readyz') {
       const ready = options.ready()
-      return void res
-        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ready ? 'ready\n' : 'waiting for the initial list of every resource\n')
+      const head = ready ? 'ready' : 'waiting for the initial list of every resource'
+      const body = [head, ...(options.detail?.() ?? []).map((line) => `unavailable: ${line}`)]
+      return void res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(`${body.join('\n')}\n`)
     }
     if (path === '/metrics') {
       options.registry.metrics().then(

@@ -1,26 +1,38 @@
 /**
  * One resource, listed and watched with client-node's ListWatch. Adds what ListWatch leaves to
  * its caller: "synced" once the first list is in the cache, restarts with backoff after errors
- * (ListWatch stops for good on any error but a 410 or a timeout), and Istio's optional CRDs.
+ * (ListWatch stops for good on any error but a 410 or a timeout), a path that API discovery
+ * picks, and optional sources (Istio's CRDs, the mesh config) left out on a 404 or a 403.
  */
 import { ListWatch, type KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts'
+import type { Unavailable, UnavailableReason } from './availability.ts'
+import { Backoff, sleep, type BackoffOptions } from './backoff.ts'
 import type { SyncMetrics } from './metrics.ts'
-import { listAll, statusOf, type ListPage, type PageRequest } from './pager.ts'
+import { listAll, statusMessage, statusOf, type ListPage, type PageRequest } from './pager.ts'
+import { describeFailure } from './reach.ts'
 import { SlimWatch } from './stream.ts'
 
 export interface ResourceDef<O, R> {
   /** Plural resource name, for logs and metrics. */
   name: string
-  /** The collection's API path, e.g. `/api/v1/services`. */
-  path: string
+  /**
+   * The collection's API path, e.g. `/api/v1/services`; or a lookup of it (API discovery picks
+   * the version) that yields undefined when the API server serves none of it.
+   */
+  path: string | (() => Promise<string | undefined>)
+  /** What RBAC must grant to read it, named when the API server answers 403. */
+  permission: string
   labelSelector?: string
   fieldSelector?: string
-  list: (req: PageRequest) => Promise<ListPage<O>>
+  list: (path: string, req: PageRequest) => Promise<ListPage<O>>
   toRecord: (obj: O) => R | undefined
-  /** An Istio CRD: a 404 means Istio is not installed, not an error. */
-  optional?: boolean
+  /**
+   * A source the snapshot can do without (Istio's CRDs, the mesh config): a 404 (not installed)
+   * or a 403 (not granted) leaves it out instead of holding readiness back. `absentNote` is
+   * logged when it does not exist.
+   */
+  optional?: { absentNote: string }
 }
 
 export interface InformerOptions {
@@ -30,14 +42,16 @@ export interface InformerOptions {
   reconnect: BackoffOptions
   /** How often a missing CRD is looked for again. */
   recheckMs: number
+  /** The clock the backoff measures quiet time with (tests move it). */
+  now?: () => number
 }
 
 export interface InformerDeps {
   metrics: SyncMetrics
   log: Logger
   onChange: () => void
-  /** Called when an optional resource answers 404 (true) or is found again (false). */
-  onAbsent: (name: string, absent: boolean) => void
+  /** Called when an optional resource answers 404 or 403, and (undefined) when it is read again. */
+  onAvailability: (name: string, state: Unavailable | undefined) => void
 }
 
 /** The informer's cached object: metadata for ListWatch's bookkeeping, and the stripped record. */
@@ -51,12 +65,14 @@ export class Informer<O, R> {
   #markSynced!: () => void
   #isSynced = false
   #listed = false
-  #absent = false
-  #failures = 0
+  #unavailable = false
+  readonly #backoff: Backoff
   #stopped = false
   #timer: ReturnType<typeof setTimeout> | undefined
   readonly #abort = new AbortController()
-  readonly #lw: ListWatch<Slim<R>>
+  readonly #watch: SlimWatch
+  /** The ListWatch in use; none while the resource is left out (404 or 403). */
+  #lw: ListWatch<Slim<R>> | undefined
 
   constructor(
     kc: KubeConfig,
@@ -65,24 +81,13 @@ export class Informer<O, R> {
     private readonly deps: InformerDeps
   ) {
     this.synced = new Promise((resolve) => (this.#markSynced = resolve))
-    const watch = new SlimWatch(kc, {
+    this.#backoff = new Backoff(options.reconnect, options.now)
+    this.#watch = new SlimWatch(kc, {
       timeoutSeconds: options.timeoutSeconds,
       strip: (obj) => this.#slim(obj as O),
       stopped: () => this.#stopped,
       onEnd: (reason) => deps.metrics.watchRestarts.inc({ resource: def.name, reason }),
     })
-    const delayFn = (ms: number) => sleep(Math.min(ms, options.reconnect.maxMs), this.#abort.signal)
-    this.#lw = new ListWatch<Slim<R>>(
-      def.path,
-      watch,
-      () => this.#list(),
-      false,
-      def.labelSelector,
-      def.fieldSelector,
-      { delayFn }
-    )
-    this.#lw.on('change', () => deps.onChange())
-    this.#lw.on('error', (err: unknown) => this.#onError(err))
   }
 
   get isSynced(): boolean {
@@ -96,7 +101,7 @@ export class Informer<O, R> {
   /** The stripped records now in the cache. */
   records(): R[] {
     const out: R[] = []
-    for (const slim of this.#lw.list()) if (slim.record !== undefined) out.push(slim.record)
+    for (const slim of this.#lw?.list() ?? []) if (slim.record !== undefined) out.push(slim.record)
     return out
   }
 
@@ -104,7 +109,7 @@ export class Informer<O, R> {
     this.#stopped = true
     this.#abort.abort()
     clearTimeout(this.#timer)
-    await this.#lw.stop()
+    await this.#lw?.stop()
   }
 
   #slim(obj: O): Slim<R> {
@@ -115,13 +120,14 @@ export class Informer<O, R> {
     }
   }
 
-  async #list() {
-    const listed = await listAll(this.def.list, (o: O) => this.#slim(o), this.options.pageSize)
+  async #list(path: string) {
+    const page = (req: PageRequest) => this.def.list(path, req)
+    const listed = await listAll(page, (o: O) => this.#slim(o), this.options.pageSize)
     this.#listed = true
-    this.#failures = 0
-    if (this.#absent) {
-      this.#absent = false
-      this.deps.onAbsent(this.def.name, false)
+    this.#backoff.reset()
+    if (this.#unavailable) {
+      this.#unavailable = false
+      this.deps.onAvailability(this.def.name, undefined)
     }
     return listed
   }
@@ -132,11 +138,33 @@ export class Informer<O, R> {
     // reports list and watch failures through 'error', but credentials (an exec plugin, say)
     // can still throw from it.
     try {
-      await this.#lw.start()
+      const lw = await this.#listWatch()
+      if (lw === undefined) return this.#leaveOut('absent')
+      await lw.start()
     } catch (err) {
       return this.#onError(err)
     }
     if (this.#listed) this.#synced()
+  }
+
+  /** The ListWatch to (re)start; undefined when the API server serves none of the resource. */
+  async #listWatch(): Promise<ListWatch<Slim<R>> | undefined> {
+    // A path from discovery is looked up at the first start and at each recheck after a 404 or
+    // 403 (an upgrade may have changed the version), not at every reconnect.
+    if (this.#lw) return this.#lw
+    const { path } = this.def
+    const found = typeof path === 'string' ? path : await path()
+    if (found === undefined || this.#stopped) return undefined
+    if (typeof path !== 'string') this.deps.log.info({ resource: this.def.name, path: found }, 'API version chosen')
+    const delayFn = (ms: number) => sleep(Math.min(ms, this.options.reconnect.maxMs), this.#abort.signal)
+    const { labelSelector, fieldSelector } = this.def
+    const list = () => this.#list(found)
+    const lw = new ListWatch<Slim<R>>(found, this.#watch, list, false, labelSelector, fieldSelector, { delayFn })
+    // A replaced ListWatch may still report the end of its last request: only the current one counts.
+    lw.on('change', () => this.#lw === lw && this.deps.onChange())
+    lw.on('error', (err: unknown) => this.#lw === lw && this.#onError(err))
+    this.#lw = lw
+    return lw
   }
 
   #synced(): void {
@@ -148,16 +176,28 @@ export class Informer<O, R> {
   #onError(err: unknown): void {
     if (this.#stopped) return
     const status = statusOf(err)
-    if (this.def.optional && status === 404) {
-      if (!this.#absent) this.deps.onAbsent(this.def.name, true)
-      this.#absent = true
-      // Nothing to wait for: a cluster without the CRD has none of these objects.
-      this.#synced()
-      return this.#restartAfter(this.options.recheckMs)
+    if (this.def.optional && (status === 404 || status === 403)) {
+      return this.#leaveOut(status === 404 ? 'absent' : 'forbidden', statusMessage(err))
     }
-    const message = err instanceof Error ? err.message : String(err)
-    this.deps.log.warn({ resource: this.def.name, status, err: message }, 'list/watch failed; restarting')
-    this.#restartAfter(backoffDelay(this.#failures++, this.options.reconnect))
+    const message = describeFailure(err)
+    const extra = status === 403 ? { permission: this.def.permission } : {}
+    const retryInMs = Math.round(this.#backoff.next())
+    const fields = { resource: this.def.name, status, err: message, retryInMs, ...extra }
+    this.deps.log.warn(fields, 'list/watch failed; restarting')
+    this.#restartAfter(retryInMs)
+  }
+
+  /** An optional resource that is not there or not granted: ready without it, looked for again later. */
+  #leaveOut(reason: UnavailableReason, message?: string): void {
+    const { name, permission, optional } = this.def
+    this.#unavailable = true
+    // Dropped with what it cached, which is no longer known to be true; the recheck lists afresh.
+    void this.#lw?.stop()
+    this.#lw = undefined
+    this.deps.onAvailability(name, { reason, permission, absentNote: optional?.absentNote ?? name, message })
+    // Nothing to wait for: a cluster without the CRD, or without the grant, gives none of these objects.
+    this.#synced()
+    this.#restartAfter(this.options.recheckMs)
   }
 
   #restartAfter(ms: number): void {

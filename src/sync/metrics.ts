@@ -48,6 +48,12 @@ export class SyncMetrics {
     labelNames: ['resource', 'reason'] as const,
     registers: [this.registry],
   })
+  readonly sourceUnavailable = new Gauge({
+    name: 'meshdoh_sync_source_unavailable',
+    help: 'An optional source the job goes on without (1), by source and reason (absent, forbidden)',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  })
   readonly ready = new Gauge({
     name: 'meshdoh_sync_ready',
     help: '1 once every informer finished its initial list',

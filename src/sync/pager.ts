@@ -27,6 +27,18 @@ export function statusOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : typeof statusCode === 'number' ? statusCode : undefined
 }
 
+/** The message of the Status an API error carries (ApiException.body), e.g. who lacks which permission. */
+export function statusMessage(err: unknown): string | undefined {
+  const body = (err as { body?: unknown } | null)?.body
+  if (typeof body !== 'string') return undefined
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message
+    return typeof message === 'string' ? message : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export async function listAll<O, T>(
   fetchPage: (req: PageRequest) => Promise<ListPage<O>>,
   strip: (item: O) => T,

@@ -8,17 +8,8 @@
  * (ObjectSerializer.deserialize), which at 10k Services and 10k EndpointSlices cost about a
  * quarter of a second of CPU and as much garbage again, for fields the records never read.
  */
-import {
-  ApiException,
-  HttpMethod,
-  IsomorphicFetchHttpLibrary,
-  RequestContext,
-  type KubeConfig,
-  type V1ConfigMap,
-  type V1EndpointSlice,
-  type V1Namespace,
-  type V1Service,
-} from '@kubernetes/client-node'
+import type { KubeConfig, V1ConfigMap, V1EndpointSlice, V1Namespace, V1Service } from '@kubernetes/client-node'
+import { servedVersion } from './discovery.ts'
 import type { ResourceDef } from './informer.ts'
 import { toMeshDefaults, type MeshDefaults } from './mesh-config.ts'
 import {
@@ -34,9 +25,11 @@ import {
   type WorkloadEntryRecord,
 } from './objects.ts'
 import type { ListPage, PageRequest } from './pager.ts'
+import { getJson } from './request.ts'
 
 export const ISTIO_GROUP = 'networking.istio.io'
-export const ISTIO_VERSION = 'v1'
+// Most preferred first: v1 from Istio 1.22 on, v1beta1 before it. Neither served means no Istio.
+export const ISTIO_VERSIONS = ['v1', 'v1beta1'] as const
 
 export interface MeshConfigRef {
   namespace: string
@@ -52,40 +45,29 @@ export interface ResourceDefs {
   meshConfig: ResourceDef<V1ConfigMap, MeshDefaults>
 }
 
-const http = new IsomorphicFetchHttpLibrary()
-
-/**
- * One page of a collection, as JSON: the same request the typed client makes (kubeconfig
- * credentials included), without its model classes. Failures are ApiExceptions, so `statusOf`
- * (pager.ts) reads their status as before.
- */
-function lister<O>(kc: KubeConfig, path: string, selectors: { labelSelector?: string; fieldSelector?: string } = {}) {
-  return async (req: PageRequest): Promise<ListPage<O>> => {
-    const cluster = kc.getCurrentCluster()
-    if (!cluster) throw new Error('No active cluster!')
-    const url = new URL(cluster.server + path)
-    const params: Record<string, string | number | undefined> = {
-      ...selectors,
-      limit: req.limit,
-      continue: req._continue,
-    }
-    for (const [key, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(key, String(value))
-    const ctx = new RequestContext(url.toString(), HttpMethod.GET)
-    ctx.setHeaderParam('Accept', 'application/json')
-    await kc.applySecurityAuthentication(ctx)
-    const res = await http.send(ctx).toPromise()
-    const text = await res.body.text()
-    if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
-      throw new ApiException(res.httpStatusCode, `listing ${path}`, text.slice(0, 500), res.headers)
-    }
-    return JSON.parse(text) as ListPage<O>
-  }
+/** One page of a collection, as plain JSON (see the top of this file). */
+function lister<O>(kc: KubeConfig, selectors: { labelSelector?: string; fieldSelector?: string } = {}) {
+  return (path: string, req: PageRequest): Promise<ListPage<O>> =>
+    getJson<ListPage<O>>(kc, path, { ...selectors, limit: req.limit, continue: req._continue })
 }
+
+const ISTIO_ABSENT = "Istio's CRDs are not installed: publishing Services only"
+const verbs = 'get/list/watch'
 
 export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs {
   const istio = (plural: string) => {
-    const path = `/apis/${ISTIO_GROUP}/${ISTIO_VERSION}/${plural}`
-    return { name: plural, path, list: lister<IstioObject>(kc, path), optional: true }
+    const path = async () => {
+      const version = await servedVersion(kc, ISTIO_GROUP, ISTIO_VERSIONS)
+      return version === undefined ? undefined : `/apis/${ISTIO_GROUP}/${version}/${plural}`
+    }
+    const permission = `${verbs} on ${plural}.${ISTIO_GROUP} (cluster-wide)`
+    return {
+      name: plural,
+      path,
+      permission,
+      list: lister<IstioObject>(kc),
+      optional: { absentNote: ISTIO_ABSENT },
+    }
   }
   // Slices of Services only (the label the EndpointSlice controller sets); the selector is an existence test.
   const sliceSelector = 'kubernetes.io/service-name'
@@ -94,30 +76,36 @@ export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs 
     services: {
       name: 'services',
       path: '/api/v1/services',
-      list: lister<V1Service>(kc, '/api/v1/services'),
+      permission: `${verbs} on services (cluster-wide)`,
+      list: lister<V1Service>(kc),
       toRecord: toService,
     },
     slices: {
       name: 'endpointslices',
       path: '/apis/discovery.k8s.io/v1/endpointslices',
+      permission: `${verbs} on endpointslices.discovery.k8s.io (cluster-wide)`,
       labelSelector: sliceSelector,
-      list: lister<V1EndpointSlice>(kc, '/apis/discovery.k8s.io/v1/endpointslices', { labelSelector: sliceSelector }),
+      list: lister<V1EndpointSlice>(kc, { labelSelector: sliceSelector }),
       toRecord: toSlice,
     },
     namespaces: {
       name: 'namespaces',
       path: '/api/v1/namespaces',
-      list: lister<V1Namespace>(kc, '/api/v1/namespaces'),
+      permission: `${verbs} on namespaces (cluster-wide)`,
+      list: lister<V1Namespace>(kc),
       toRecord: toNamespace,
     },
     serviceEntries: { ...istio('serviceentries'), toRecord: toServiceEntry },
     workloadEntries: { ...istio('workloadentries'), toRecord: toWorkloadEntry },
     // One ConfigMap, by name: RBAC can then grant it by resourceNames (RBAC docs, "Referring to resources").
+    // Optional: without it (no Istio, or the istio-system Role dropped) exportTo defaults to ["*"].
     meshConfig: {
       name: 'meshconfig',
       path: `/api/v1/namespaces/${mesh.namespace}/configmaps`,
+      permission: `${verbs} on configmaps "${mesh.name}" in namespace ${mesh.namespace}`,
+      optional: { absentNote: 'no mesh config to read: exportTo defaults to ["*"]' },
       fieldSelector: meshSelector,
-      list: lister<V1ConfigMap>(kc, `/api/v1/namespaces/${mesh.namespace}/configmaps`, { fieldSelector: meshSelector }),
+      list: lister<V1ConfigMap>(kc, { fieldSelector: meshSelector }),
       toRecord: toMeshDefaults,
     },
   }

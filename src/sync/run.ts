@@ -94,7 +94,12 @@ export async function startDaemon(deps: RunDeps): Promise<Daemon> {
     : targets(deps)
   const daemon = job(deps, source, sinks)
   const health = settings.listen
-    ? await serveHealth({ ...settings.listen, ready: () => source.isReady(), registry: deps.metrics.registry })
+    ? await serveHealth({
+        ...settings.listen,
+        ready: () => source.isReady(),
+        detail: () => source.unavailable(),
+        registry: deps.metrics.registry,
+      })
     : undefined
   daemon.start()
   log.info({ targets: settings.targets, dryRun: settings.dryRun, health: health?.port }, 'sync job started')

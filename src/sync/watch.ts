@@ -5,11 +5,12 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { Logger } from 'pino'
+import { Availability } from './availability.ts'
 import type { ClusterState } from './build.ts'
 import { Informer, type InformerOptions } from './informer.ts'
 import type { MeshDefaults } from './mesh-config.ts'
 import type { SyncMetrics } from './metrics.ts'
-import { ISTIO_GROUP, resourceDefs, type MeshConfigRef } from './resources.ts'
+import { resourceDefs, type MeshConfigRef } from './resources.ts'
 
 export interface WatchSettings extends InformerOptions {
   meshConfig: MeshConfigRef
@@ -29,19 +30,20 @@ export class ClusterWatch implements ClusterSource {
   readonly ready: Promise<void>
   #ready = false
   #onChange: () => void = () => {}
-  #istioLogged = false
   #meshError: string | undefined
   readonly #informers
   readonly #log: Logger
+  readonly #availability: Availability
 
   constructor(kc: KubeConfig, settings: WatchSettings, metrics: SyncMetrics, log: Logger) {
     this.#log = log
+    this.#availability = new Availability(metrics, log)
     const defs = resourceDefs(kc, settings.meshConfig)
     const deps = {
       metrics,
       log,
       onChange: () => this.#onChange(),
-      onAbsent: (name: string, absent: boolean) => this.#noteIstio(name, absent),
+      onAvailability: this.#availability.note.bind(this.#availability),
     }
     this.#informers = {
       services: new Informer(kc, defs.services, settings, deps),
@@ -67,6 +69,11 @@ export class ClusterWatch implements ClusterSource {
     return this.#ready
   }
 
+  /** Optional sources left out (Istio's CRDs, the mesh config), one line each, for /readyz. */
+  unavailable(): string[] {
+    return this.#availability.detail()
+  }
+
   state(): ClusterState {
     const i = this.#informers
     return {
@@ -89,15 +96,5 @@ export class ClusterWatch implements ClusterSource {
 
   async stop(): Promise<void> {
     await Promise.all(Object.values(this.#informers).map((i) => i.stop()))
-  }
-
-  // Said once per run, however many Istio resources are missing and however often they are looked for again.
-  #noteIstio(name: string, absent: boolean): void {
-    if (absent && !this.#istioLogged) {
-      this.#istioLogged = true
-      this.#log.info({ group: ISTIO_GROUP }, "Istio's CRDs are not installed: publishing Services only")
-    } else if (!absent && this.#istioLogged) {
-      this.#log.info({ resource: name }, "Istio's CRDs found: publishing them from now on")
-    }
   }
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,34 +8,9 @@ import { ENV_ONLY, SETTINGS } from '../../src/sync/flags.ts'
 import { FakeKubeApi } from './k8s-api.ts'
 import { namespace, service, serviceEntry } from './k8s-objects.ts'
 import { FakeResolver } from './resolver.ts'
+import { runSync, type Result } from './spawn.ts'
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-// The command line as `npm run sync --` runs it (tsx), on the Node running the tests.
-function sync(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    // Only what the job needs: no KUBECONFIG or tokens leak in from the surrounding shell.
-    const childEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: dir, ...env }
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sync/main.ts', ...args], {
-      env: childEnv as unknown as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const sync = (args: string[], env: Record<string, string> = {}) => runSync(args, dir, env)
 
 let dir: string
 let api: FakeKubeApi
@@ -60,7 +34,7 @@ afterAll(async () => {
 })
 
 // Flag handling returns before any I/O, so it runs in-process; the rest spawns the real CLI.
-async function inProcess(args: string[]): Promise<Result> {
+async function inProcess(args: string[]): Promise<Omit<Result, 'ms'>> {
   let stdout = ''
   let stderr = ''
   const code = await main(
@@ -116,13 +90,12 @@ test('--once --dry-run prints the snapshot it would push, as valid JSON on stdou
   if (!checked.ok) return
   expect(checked.snapshot.services.map((s) => s.name)).toEqual(['db', 'reviews'])
   expect(checked.snapshot.serviceEntries.map((s) => s.hosts)).toEqual([['ext.example.com']])
-  // Logs went to stderr, as JSON lines.
-  expect(
-    stderr
-      .split('\n')
-      .filter(Boolean)
-      .every((line) => JSON.parse(line) as unknown)
-  ).toBe(true)
+  // Logs went to stderr, as JSON lines with level names.
+  const levels = stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { level: unknown }).level)
+  for (const level of levels) expect(['debug', 'info', 'warn', 'error']).toContain(level)
 })
 
 test('--once pushes to every target and exits 0 when all accepted, 1 when one refused', async () => {
@@ -138,6 +111,7 @@ test('--once pushes to every target and exits 0 when all accepted, 1 when one re
     expect(good.accepted('east-1')?.services).toHaveLength(2)
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('resolver refused the snapshot')
+    expect(refused.stderr).toMatch(/"level":"error"[^\n]*resolver refused the snapshot/)
   } finally {
     await good.close()
     await bad.close()

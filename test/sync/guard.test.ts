@@ -1,6 +1,6 @@
 import { expect, test, vi } from 'vitest'
 import type { SnapshotContent } from '../../src/sync/build.ts'
-import { backoffDelay } from '../../src/sync/backoff.ts'
+import { Backoff, backoffDelay } from '../../src/sync/backoff.ts'
 import { Debouncer } from '../../src/sync/debounce.ts'
 import { ShrinkGuard, snapshotNames } from '../../src/sync/guard.ts'
 import { nextRevision, stampSnapshot } from '../../src/sync/revision.ts'
@@ -53,6 +53,26 @@ test('backoff: each step at least half of base·2^n, capped', () => {
   expect([0, 1, 2, 3, 4].map((n) => backoffDelay(n, opts, () => 0.999999))).toEqual(
     [0, 1, 2, 3, 4].map((n) => Math.min(1000, 100 * 2 ** n) * 0.9999995)
   )
+})
+
+test('backoff starts over after two minutes without a failure, as client-go does', () => {
+  let now = 0
+  const backoff = new Backoff({ baseMs: 500, maxMs: 30_000 }, () => now)
+  const step = (n: number) => 500 * 2 ** n
+  // Five resets a few seconds apart: each wait grows (equal jitter: between half a step and a step).
+  for (let n = 0; n < 5; n++) {
+    const wait = backoff.next()
+    expect(wait).toBeGreaterThanOrEqual(step(n) / 2)
+    expect(wait).toBeLessThanOrEqual(step(n))
+    now += 2000
+  }
+  // 100 s of quiet is not enough...
+  now += 100_000
+  expect(backoff.next()).toBeGreaterThanOrEqual(step(5) / 2)
+  // ...150 s is: the first step again, not 9 s.
+  now += 150_000
+  expect(backoff.next()).toBeLessThanOrEqual(500)
+  expect(backoff.next()).toBeGreaterThanOrEqual(500)
 })
 
 test('debounce: a burst fires once after the quiet period; a steady trickle fires by the max delay', () => {

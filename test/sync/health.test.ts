@@ -45,3 +45,32 @@ test('/healthz answers at once, /readyz after the initial sync, /metrics in Prom
   expect(text).toContain('meshdoh_sync_watch_restarts_total{resource="services",reason="error"}')
   expect((await get('/nope')).status).toBe(404)
 })
+
+test('without the istio-system Role: a snapshot is pushed, /readyz and /metrics name the mesh config', async () => {
+  const api = await FakeKubeApi.start({ istio: false })
+  const resolver = await FakeResolver.start()
+  stops.push(
+    () => api.close(),
+    () => resolver.close()
+  )
+  api.apply('namespaces', namespace('bookinfo'))
+  api.apply('services', service('bookinfo', 'reviews'))
+  api.forbid('configmaps', 'istio-system')
+  const job = await startSync(api, [resolver.url], ['--listen', '127.0.0.1:0'])
+  stops.push(() => job.stop())
+  const base = `http://127.0.0.1:${job.health!.port}`
+  const accepted = await waitFor(() => resolver.accepted('east-1'), 3000, 'a snapshot despite the 403')
+  expect(accepted.services.map((s) => s.name)).toEqual(['reviews'])
+  const ready = await fetch(`${base}/readyz`)
+  expect(ready.status).toBe(200)
+  expect((await ready.text()).split('\n')).toEqual([
+    'ready',
+    'unavailable: meshconfig: forbidden (needs get/list/watch on configmaps "istio" in namespace istio-system)',
+    'unavailable: serviceentries: absent',
+    'unavailable: workloadentries: absent',
+    '',
+  ])
+  const metrics = await (await fetch(`${base}/metrics`)).text()
+  expect(metrics).toContain('meshdoh_sync_source_unavailable{source="meshconfig",reason="forbidden"} 1')
+  expect(metrics).toContain('meshdoh_sync_source_unavailable{source="serviceentries",reason="absent"} 1')
+})

@@ -4,8 +4,10 @@
  * "Retrieving large results sets in chunks"): lists with resourceVersion, limit and continue;
  * watches as chunked newline-delimited JSON events (ADDED, MODIFIED, DELETED, BOOKMARK) from a
  * resourceVersion, honouring allowWatchBookmarks and timeoutSeconds; ERROR events carrying a
- * 410 Gone Status once the history is compacted; dropped connections on demand. Without Istio
- * its API groups answer 404, as on a cluster without the CRDs.
+ * 410 Gone Status once the history is compacted; dropped connections on demand; API discovery
+ * of each group (GET /apis/{group}). Istio's group is served at the versions asked for (v1 and
+ * v1beta1 by default, as Istio 1.22 on; v1beta1 alone as before 1.22); without Istio it answers
+ * 404, as on a cluster without the CRDs. 403 Forbidden on demand, worded as RBAC words it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -17,6 +19,8 @@ import { listResponse, status } from './k8s-list.ts'
 export interface FakeKubeOptions {
   /** Serve networking.istio.io; false answers 404 for it, as a cluster without Istio does. */
   istio?: boolean
+  /** The versions networking.istio.io is served at. */
+  istioVersions?: string[]
   /** Bearer token every request must carry. */
   token?: string
   /** How often an idle watch gets a BOOKMARK when it asked for them. */
@@ -41,6 +45,7 @@ export class FakeKubeApi {
   readonly #sockets = new Set<Socket>()
   readonly #held = new Map<Plural, Promise<void>>()
   readonly #failures = new Map<Plural, number[]>()
+  readonly #forbidden = new Set<string>()
   readonly #server: Server
   #port = 0
   /** Called before each list is answered: lets a test change the world between pages. */
@@ -55,7 +60,8 @@ export class FakeKubeApi {
   }
 
   static async start(options: FakeKubeOptions = {}): Promise<FakeKubeApi> {
-    const api = new FakeKubeApi({ istio: true, token: 'kube-token', bookmarkIntervalMs: 60_000, ...options })
+    const defaults = { istio: true, istioVersions: ['v1', 'v1beta1'], token: 'kube-token', bookmarkIntervalMs: 60_000 }
+    const api = new FakeKubeApi({ ...defaults, ...options })
     await new Promise<void>((resolve) => api.#server.listen(0, '127.0.0.1', resolve))
     api.#port = (api.#server.address() as AddressInfo).port
     return api
@@ -134,6 +140,18 @@ export class FakeKubeApi {
     this.#failures.set(plural, [...(this.#failures.get(plural) ?? []), ...statuses])
   }
 
+  /**
+   * Answers lists and watches of `plural` (in `namespace`, or anywhere) with 403 Forbidden, as
+   * RBAC does for a service account without the grant; `allow` undoes it.
+   */
+  forbid(plural: Plural, namespace?: string): void {
+    this.#forbidden.add(`${plural}/${namespace ?? ''}`)
+  }
+
+  allow(plural: Plural, namespace?: string): void {
+    this.#forbidden.delete(`${plural}/${namespace ?? ''}`)
+  }
+
   async close(): Promise<void> {
     for (const w of this.#watches) w.drop()
     for (const socket of this.#sockets) socket.destroy()
@@ -152,6 +170,11 @@ export class FakeKubeApi {
     if (this.options.token !== undefined && req.headers.authorization !== `Bearer ${this.options.token}`) {
       return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'))
     }
+    if (url.pathname === '/version' && req.method === 'GET') {
+      return send(res, 200, { major: '1', minor: '33', gitVersion: 'v1.33.0' })
+    }
+    const group = this.#group(url.pathname)
+    if (group && req.method === 'GET') return send(res, 200, group)
     const route = this.#route(url.pathname)
     if (!route || req.method !== 'GET') {
       return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'))
@@ -160,6 +183,9 @@ export class FakeKubeApi {
     const failure = this.#failures.get(plural)?.shift()
     if (failure !== undefined) return send(res, failure, status(failure, 'InternalError', 'injected failure'))
     const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1'
+    if (this.#forbidden.has(`${plural}/`) || this.#forbidden.has(`${plural}/${route.namespace ?? ''}`)) {
+      return send(res, 403, forbidden(route, watching ? 'watch' : 'list'))
+    }
     if (watching) {
       const w = openWatch(this.store, route, url.searchParams, res, this.options.bookmarkIntervalMs ?? 60_000)
       this.#watches.add(w)
@@ -171,6 +197,22 @@ export class FakeKubeApi {
     send(res, code, body)
   }
 
+  /** `/apis/{group}`: the APIGroup discovery document, versions most preferred first. */
+  #group(path: string): unknown {
+    const m = /^\/apis\/([^/]+)\/?$/.exec(path)
+    if (!m) return undefined
+    const name = m[1]!
+    const versions = this.#versions(name)
+    if (versions.length === 0) return undefined
+    const list = versions.map((version) => ({ groupVersion: `${name}/${version}`, version }))
+    return { kind: 'APIGroup', apiVersion: 'v1', name, versions: list, preferredVersion: list[0] }
+  }
+
+  #versions(group: string): string[] {
+    if (group === ISTIO) return this.options.istio ? (this.options.istioVersions ?? []) : []
+    return [...new Set(RESOURCES.filter((r) => r.group === group).map((r) => r.version))]
+  }
+
   /** `/api/v1/[namespaces/{ns}/]{plural}` and `/apis/{group}/{version}/[namespaces/{ns}/]{plural}`. */
   #route(path: string): Route | undefined {
     const parts = path.split('/').filter((p) => p !== '')
@@ -180,14 +222,27 @@ export class FakeKubeApi {
         : parts[0] === 'apis'
           ? [parts[1], parts[2], parts.slice(3)]
           : []
-    if (rest === undefined || (group === 'networking.istio.io' && !this.options.istio)) return undefined
+    if (rest === undefined || version === undefined || !this.#versions(group!).includes(version)) return undefined
     const [namespace, plural] =
       rest.length === 3 && rest[0] === 'namespaces' ? [rest[1], rest[2]] : rest.length === 1 ? [undefined, rest[0]] : []
-    const type = RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural)
-    if (!type || (namespace !== undefined && !type.namespaced)) return undefined
+    // A custom resource is served at every version of its group, as Istio's CRDs are.
+    const found = RESOURCES.find((r) => r.group === group && (r.custom || r.version === version) && r.plural === plural)
+    if (!found || (namespace !== undefined && !found.namespaced)) return undefined
+    const type = { ...found, version }
     return namespace === undefined ? { type } : { type, namespace }
   }
 }
+
+// The API server's own wording (k8s.io/apiserver endpoints/handlers/responsewriters forbidden).
+function forbidden(route: Route, verb: string) {
+  const { group, plural } = route.type
+  const where = route.namespace === undefined ? 'at the cluster scope' : `in the namespace "${route.namespace}"`
+  const user = 'system:serviceaccount:meshdoh:meshdoh-sync'
+  const message = `${plural} is forbidden: User "${user}" cannot ${verb} resource "${plural}" in API group "${group}" ${where}`
+  return status(403, 'Forbidden', message)
+}
+
+const ISTIO = 'networking.istio.io'
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body))

@@ -23,6 +23,11 @@ export function apiVersionOf(type: ResourceType): string {
   return type.group === '' ? type.version : `${type.group}/${type.version}`
 }
 
+/** A custom resource as served at the route's version (the CRD's conversion is the identity here). */
+export function atVersion(type: ResourceType, obj: KubeObject): KubeObject {
+  return type.custom ? { ...obj, apiVersion: apiVersionOf(type) } : obj
+}
+
 export function selects(route: { namespace?: string }, params: URLSearchParams): (obj: KubeObject) => boolean {
   const labels = params.get('labelSelector')
   const fields = params.get('fieldSelector')
@@ -76,9 +81,9 @@ export function listResponse(
     )
     metadata['remainingItemCount'] = view.items.length - end
   } else held.delete(id)
-  // Items of built-in types come without apiVersion/kind; custom resources keep theirs.
+  // Items of built-in types come without apiVersion/kind; custom resources keep theirs, at the version asked for.
   const items = view.items.slice(offset, end).map((obj) => {
-    if (route.type.custom) return obj
+    if (route.type.custom) return atVersion(route.type, obj)
     const { apiVersion: _a, kind: _k, ...rest } = obj
     return rest
   })

@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { FakeStore, KubeObject, Plural, ResourceType, StoredEvent } from './k8s-store.ts'
-import { apiVersionOf, selects, status } from './k8s-list.ts'
+import { apiVersionOf, atVersion, selects, status } from './k8s-list.ts'
 
 export interface OpenWatch {
   plural: Plural
@@ -28,6 +28,7 @@ export function openWatch(
   const plural = route.type.plural as Plural
   const matches = selects(route, params)
   const write = (type: string, object: unknown) => {
+    if (type !== 'ERROR' && type !== 'BOOKMARK') object = atVersion(route.type, object as KubeObject)
     if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`)
   }
   const bookmark = () =>

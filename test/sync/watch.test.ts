@@ -215,3 +215,125 @@ test('the kubeconfig credentials are sent; with a wrong token it never becomes r
   await new Promise((r) => setTimeout(r, 100))
   expect(watch.isReady()).toBe(false)
 })
+
+test('mesh config forbidden (no istio-system Role): ready without it, one warn naming the grant, a gauge', async () => {
+  const { api, watch, metrics, logs, start } = await setup({}, { recheckMs: 50 })
+  api.apply('configmaps', meshConfigMap('defaultServiceExportTo: ["."]'))
+  api.forbid('configmaps', 'istio-system')
+  start()
+  await waitFor(() => watch.isReady(), 3000, 'ready despite the 403')
+  expect(watch.mesh()).toEqual({})
+  // Rechecked every 50 ms, still said once.
+  await waitFor(() => api.requests.filter((r) => r.path.endsWith('/configmaps')).length >= 4, 3000)
+  const warns = logs.records.filter((r) => r['level'] === 40 && r['source'] === 'meshconfig')
+  expect(warns).toHaveLength(1)
+  expect(warns[0]!['msg']).toContain('grant get/list/watch on configmaps "istio" in namespace istio-system')
+  expect(warns[0]!['err']).toContain('cannot list resource "configmaps"')
+  expect(logs.records.filter((r) => r['msg'] === 'list/watch failed; restarting')).toEqual([])
+  expect(await valueOf(metrics.sourceUnavailable, { source: 'meshconfig', reason: 'forbidden' })).toBe(1)
+  expect(watch.unavailable()).toEqual([
+    'meshconfig: forbidden (needs get/list/watch on configmaps "istio" in namespace istio-system)',
+  ])
+  // Granted later: read from then on, and the gauge says so.
+  api.allow('configmaps', 'istio-system')
+  await waitFor(() => watch.mesh().serviceExportTo?.[0] === '.', 3000, 'mesh config read after the grant')
+  expect(await valueOf(metrics.sourceUnavailable, { source: 'meshconfig', reason: 'forbidden' })).toBe(0)
+  expect(watch.unavailable()).toEqual([])
+})
+
+test('Istio CRDs forbidden: ready with Services alone, each CRD named once', async () => {
+  const { api, watch, logs, start } = await setup()
+  api.apply('serviceentries', serviceEntry('vm', 'mysql', { hosts: ['mysql.example.com'] }))
+  api.forbid('serviceentries')
+  api.forbid('workloadentries')
+  start()
+  await waitFor(() => watch.isReady(), 3000, 'ready despite the 403s')
+  expect(watch.state().services).toHaveLength(5)
+  expect(watch.state().serviceEntries).toEqual([])
+  const warns = logs.records.filter((r) => r['level'] === 40).map((r) => r['source'])
+  expect(warns.sort()).toEqual(['serviceentries', 'workloadentries'])
+  expect(watch.unavailable()).toHaveLength(2)
+})
+
+test('a 403 on a required source is not skipped: readiness waits for it', async () => {
+  const { api, watch, logs, start } = await setup()
+  api.forbid('services')
+  start()
+  await waitFor(() => logs.records.some((r) => r['permission'] === 'get/list/watch on services (cluster-wide)'))
+  await new Promise((r) => setTimeout(r, 100))
+  expect(watch.isReady()).toBe(false)
+})
+
+const istioPaths = (api: FakeKubeApi) => [
+  ...new Set(api.requests.filter((r) => r.path.startsWith('/apis/networking.istio.io')).map((r) => r.path)),
+]
+
+test('Istio older than 1.22 (v1beta1 only): ServiceEntries and WorkloadEntries are read at v1beta1', async () => {
+  const { api, watch, start } = await setup({ istioVersions: ['v1beta1', 'v1alpha3'] })
+  api.apply('serviceentries', serviceEntry('vm', 'mysql', { hosts: ['mysql.example.com'] }))
+  api.apply('workloadentries', workloadEntry('vm', 'w', '10.0.0.7', { app: 'mysql' }))
+  start()
+  await watch.ready
+  expect(watch.state().serviceEntries.map((s) => s.name)).toEqual(['mysql'])
+  expect(watch.state().workloadEntries).toHaveLength(1)
+  expect(istioPaths(api).sort()).toEqual([
+    '/apis/networking.istio.io',
+    '/apis/networking.istio.io/v1beta1/serviceentries',
+    '/apis/networking.istio.io/v1beta1/workloadentries',
+  ])
+  // Watched there too: a later entry arrives as an event.
+  api.apply('serviceentries', serviceEntry('vm', 'later', { hosts: ['later.example.com'] }))
+  await waitFor(() => watch.state().serviceEntries.length === 2, 3000, 'the v1beta1 watch event')
+})
+
+test('v1 is preferred over v1beta1 when both are served', async () => {
+  const { api, watch, start } = await setup({ istioVersions: ['v1beta1', 'v1'] })
+  start()
+  await watch.ready
+  expect(istioPaths(api).sort()).toEqual([
+    '/apis/networking.istio.io',
+    '/apis/networking.istio.io/v1/serviceentries',
+    '/apis/networking.istio.io/v1/workloadentries',
+  ])
+})
+
+test('neither v1 nor v1beta1 served: Istio counts as absent, said once, and the gauge says so', async () => {
+  const { api, watch, metrics, logs, start } = await setup({ istioVersions: ['v1alpha3'] })
+  start()
+  await watch.ready
+  expect(istioPaths(api)).toEqual(['/apis/networking.istio.io'])
+  expect(logs.messages().filter((m) => m.includes('Istio'))).toEqual([
+    "Istio's CRDs are not installed: publishing Services only",
+  ])
+  expect(await valueOf(metrics.sourceUnavailable, { source: 'serviceentries', reason: 'absent' })).toBe(1)
+  expect(watch.unavailable()).toEqual(['serviceentries: absent', 'workloadentries: absent'])
+})
+
+test('the reconnect backoff starts over after two minutes without a failure (injected clock)', async () => {
+  let now = 1_000_000
+  const reconnect = { baseMs: 20, maxMs: 5000 }
+  const { api, watch, logs, start } = await setup({}, { reconnect, now: () => now })
+  start()
+  await watch.ready
+  const watches = () => api.requests.filter((r) => r.path === '/api/v1/services' && r.query.get('watch') === 'true')
+  const waits = () =>
+    logs.records.filter((r) => r['resource'] === 'services' && r['retryInMs'] !== undefined).map((r) => r['retryInMs'])
+  // Drops the services watch and returns the wait before the reconnect, once the watch is back.
+  const reset = async () => {
+    const [before, logged] = [watches().length, waits().length]
+    await waitFor(() => api.watchCount('services') === 1, 3000, 'an open watch')
+    api.dropWatches('services')
+    await waitFor(() => watches().length > before, 3000, 'the reconnect')
+    return Number(waits()[logged])
+  }
+  for (let n = 0; n < 5; n++) {
+    const wait = await reset()
+    expect(wait).toBeGreaterThanOrEqual((20 * 2 ** n) / 2 - 1)
+    expect(wait).toBeLessThanOrEqual(20 * 2 ** n + 1)
+    now += 1000
+  }
+  now += 60_000 // one minute of healthy watching: still backing off
+  expect(await reset()).toBeGreaterThanOrEqual((20 * 2 ** 5) / 2 - 1)
+  now += 150_000 // two and a half: the first step again
+  expect(await reset()).toBeLessThanOrEqual(21)
+})
