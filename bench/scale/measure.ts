@@ -3,7 +3,7 @@
  * index, loading it, its size and the heap it holds, per size, sizes alternated round by
  * round. Writes each index to disk for the cold-start children. Prints one JSON line.
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { answerQuestion } from '../../src/dns/answer.ts'
 import { compileData, countNames } from '../../src/registry/compile.ts'
@@ -13,6 +13,7 @@ import { Registry } from '../../src/registry/registry.ts'
 import type { SnapshotInput } from '../../src/registry/schema.ts'
 import { parseSnapshot } from '../../src/registry/validate.ts'
 import { EMPTY_VIEW } from '../../src/registry/views.ts'
+import { FileStore } from '../../src/store/file.ts'
 import { presentPools, queryNames } from '../names.ts'
 import { median } from '../stats.ts'
 import { syntheticSnapshot } from '../synthetic.ts'
@@ -89,16 +90,20 @@ function heldAfterGc(): number {
   return usage.heapUsed + usage.arrayBuffers
 }
 
-/** Memory held by one loaded index, its own copy of the blob included: the smaller of two tries. */
+/**
+ * Memory held by one loaded index: the blob, plus the heap its load adds (counted from after
+ * the blob is in memory, the smaller of two tries).
+ */
 function residentBytes(blob: Uint8Array): number {
   const deltas: number[] = []
   for (let i = 0; i < 2; i++) {
+    const copy = blob.slice()
     const before = heldAfterGc()
-    const held = [new PackedIndex(blob.slice())]
+    const held = [new PackedIndex(copy)]
     deltas.push(heldAfterGc() - before)
     held.pop()
   }
-  return Math.min(...deltas)
+  return blob.length + Math.max(0, Math.min(...deltas))
 }
 
 function lookupUs(blob: Uint8Array, names: ReturnType<typeof queryNames>): number {
@@ -112,6 +117,24 @@ function lookupUs(blob: Uint8Array, names: ReturnType<typeof queryNames>): numbe
   }
   return median(passes.slice(5))
 }
+
+// The cold-start baseline: the same first query over an index of nothing.
+writeFileSync(`${dir}/index-empty.bin`, packRegistry(compileData([], OPTIONS)))
+
+// A data directory as the Node server leaves it after accepting the largest push, and an empty one.
+const largest = inputs.at(-1)!
+const store = await FileStore.open(`${dir}/data-${largest.services}`)
+await store.put({
+  cluster: largest.snapshot.cluster,
+  revision: largest.snapshot.revision,
+  generatedAt: largest.snapshot.generatedAt,
+  receivedAt: largest.snapshot.generatedAt,
+  names: countNames(largest.snapshot),
+  digest: 'f'.repeat(64),
+  document: largest.stored,
+})
+await store.index()
+mkdirSync(`${dir}/data-empty`)
 
 const out: SizeMeasures[] = inputs.map((input, i) => {
   const names = countNames(input.snapshot)

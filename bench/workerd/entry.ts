@@ -27,7 +27,7 @@ export interface WorkerdRequest {
 export interface WorkerdSize {
   services: number
   pushMs: number
-  /** The first query after the push: the isolate compiles the index here. */
+  /** The first query after the push: the store builds the packed index here (once per push). */
   firstQueryMs: number
   /** µs per query of each timed pass over the names (warm index). */
   batchUs: number[]

@@ -100,7 +100,7 @@ export const workerdPart: Part = {
           'per name: p99',
           'per name: max',
           'push ms',
-          'first query ms (compile)',
+          'first query ms (builds the index)',
         ],
         rows
       ),

@@ -204,7 +204,7 @@ class Packer {
     let index = this.#visibilities.get(key)
     if (index === undefined) {
       index = this.meta.visibilities.length
-      this.meta.visibilities.push(namespaces === undefined ? { star: true } : { star: false, namespaces })
+      this.meta.visibilities.push(namespaces === undefined ? null : namespaces.map((n) => this.namespace(n)))
       this.#visibilities.set(key, index)
     }
     return index

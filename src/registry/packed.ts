@@ -307,7 +307,8 @@ export class PackedIndex implements RegistryIndex {
     if (visibility === undefined) {
       const stored = this.#meta.visibilities[index]
       if (stored === undefined) throw new PackedIndexError(`no visibility ${index}`)
-      visibility = stored.star ? EVERYONE : { star: false, namespaces: new Set(stored.namespaces ?? []) }
+      const names = this.#namespaces
+      visibility = stored === null ? EVERYONE : { star: false, namespaces: new Set(stored.map((n) => names[n] ?? '')) }
       this.#visibilities[index] = visibility
     }
     return visibility

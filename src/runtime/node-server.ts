@@ -89,15 +89,19 @@ function gunzipWithin(gzipped: Uint8Array, limit: number): Uint8Array | 'too-lar
   }
 }
 
+async function openFileStore(options: NodeServerOptions, logger: Logger): Promise<FileStore> {
+  const store = await FileStore.open(options.dataDir, {
+    defaultDomain: options.settings.defaultDomain,
+    keepParsed: options.keepLastPush ?? true,
+  })
+  if (store.fault !== undefined) logger.warn({ dataDir: options.dataDir }, `${store.fault}; building it again`)
+  return store
+}
+
 export async function startNodeServer(options: NodeServerOptions): Promise<NodeServer> {
   const logger = options.logger ?? pino({ level: 'silent' })
   const { host, port } = options.listen ?? { host: '127.0.0.1', port: 8053 }
-  const store =
-    options.store ??
-    (await FileStore.open(options.dataDir, {
-      defaultDomain: options.settings.defaultDomain,
-      keepParsed: options.keepLastPush ?? true,
-    }))
+  const store = options.store ?? (await openFileStore(options, logger))
   const metrics = createMetrics(store)
   const limit = options.settings.rateLimit
   const { app, holder, fastPath } = createMeshdoh({

@@ -134,7 +134,7 @@ describe('FileStore keeps the packed index', () => {
     const file = join(dir, `index-${built.digest}.bin`)
     writeFileSync(file, spoil(readFileSync(file)))
     const reopened = await FileStore.open(dir)
-    expect(reopened.fault).toMatch(/does not match its digest/)
+    expect(reopened.fault).toMatch(/does not load/)
     const rebuilt = await reopened.index()
     expect(rebuilt.digest).toBe(built.digest)
     expect(readFileSync(file)).toEqual(Buffer.from(built.bytes))
