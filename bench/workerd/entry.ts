@@ -9,8 +9,9 @@
  */
 import { Hono } from 'hono'
 import { createMeshdoh } from '../../src/http/app.ts'
-import { parseSettings } from '../../src/runtime/settings.ts'
+import { parseSettings, type Settings } from '../../src/runtime/settings.ts'
 import { MemoryStore } from '../../src/store/memory.ts'
+import type { BuiltIndex, SnapshotStore } from '../../src/store/store.ts'
 import { queryNames } from '../names.ts'
 import { dohPath, fixedResponse, responseSummary } from '../query.ts'
 import { syntheticSnapshot } from '../synthetic.ts'
@@ -29,6 +30,15 @@ export interface WorkerdSize {
   pushMs: number
   /** The first query after the push: the store builds the packed index here (once per push). */
   firstQueryMs: number
+  /** Bytes of the packed index: what a cold isolate fetches. */
+  indexBytes: number
+  /**
+   * A new app over that index, ms: reading it out of a Response body (as from the Cache API),
+   * loading it and answering one query. Median of several; the isolate's code is warm.
+   */
+  coldMs: number[]
+  /** The same with the index already in memory: loading it and answering one query. */
+  coldLoadMs: number[]
   /** µs per query of each timed pass over the names (warm index). */
   batchUs: number[]
   /** µs per query of each sampled name, repeated `repeat` times. */
@@ -70,7 +80,8 @@ async function prepare(services: number, origin: string) {
     MESHDOH_PUSH_TOKENS: 'bench-token',
     MESHDOH_MAX_SNAPSHOT_BYTES: String(512 * 2 ** 20),
   })
-  const { app } = createMeshdoh({ store: new MemoryStore(), settings })
+  const store = new MemoryStore()
+  const { app } = createMeshdoh({ store, settings })
   const fetch: Fetch = (request) => app.fetch(request)
   const t0 = now()
   const pushed = await app.fetch(
@@ -94,8 +105,47 @@ async function prepare(services: number, origin: string) {
     if (!ok) wrong.push(`${q.name}: rcode ${rcode}, ${answers} answers`)
   }
   for (let i = 0; i < 3; i++) await timePass(fetch, requests) // warm-up: JIT and caches
-  const size: WorkerdSize = { services, pushMs, firstQueryMs, batchUs: [], perNameUs: [], wrong: wrong.slice(0, 10) }
+  const index = await store.index()
+  const coldMs: number[] = []
+  const coldLoadMs: number[] = []
+  for (let i = 0; i < 7; i++) {
+    coldMs.push(await coldStart(index, settings, requests[i + 1]!, true))
+    coldLoadMs.push(await coldStart(index, settings, requests[i + 1]!, false))
+  }
+  const size: WorkerdSize = {
+    services,
+    pushMs,
+    firstQueryMs,
+    indexBytes: index.bytes.length,
+    coldMs,
+    coldLoadMs,
+    batchUs: [],
+    perNameUs: [],
+    wrong: wrong.slice(0, 10),
+  }
   return { size, fetch, requests }
+}
+
+/** A fresh app whose store hands over the index through a Response body, timed to its first answer. */
+async function coldStart(index: BuiltIndex, settings: Settings, request: Request, viaBody: boolean): Promise<number> {
+  const unused = () => Promise.reject(new Error('not used'))
+  const copy = viaBody ? undefined : index.bytes.slice()
+  const t0 = now()
+  const store: SnapshotStore = {
+    stamp: async () => index.stamp,
+    index: async () => ({
+      ...index,
+      bytes: copy ?? new Uint8Array(await new Response(index.bytes).arrayBuffer()),
+    }),
+    load: unused,
+    list: unused,
+    put: unused,
+    delete: unused,
+  }
+  const { app } = createMeshdoh({ store, settings })
+  const response = await app.fetch(request.clone())
+  await response.arrayBuffer()
+  return now() - t0
 }
 
 function floorApp(origin: string): { fetch: Fetch; requests: Request[] } {

@@ -64,6 +64,9 @@ export const workerdPart: Part = {
         fmt(Math.max(...s.perNameUs)),
         fmt(s.pushMs),
         fmt(s.firstQueryMs),
+        fmt(s.indexBytes),
+        fmt(median(s.coldMs)),
+        fmt(median(s.coldLoadMs)),
       ]
     })
     const first = result.sizes[0]!
@@ -90,6 +93,11 @@ export const workerdPart: Part = {
       'timed together: the median and the 99th percentile across names show which names cost more; it is',
       'not the latency of one cold query.',
       '',
+      '**Cold**: per size, 7 times, a new app whose store hands over the packed index through a Response',
+      "body (as a Cache API hit does): reading the body, loading the index and answering one query, in ms on workerd's",
+      'clock (median), and the same with the bytes already in memory. The isolate itself is warm (its JavaScript already compiled), so this is the cost of the index, not',
+      "of V8's start; the bytes are what a cold isolate fetches from its location's cache or the Durable Object.",
+      '',
       table(
         [
           'services',
@@ -101,6 +109,9 @@ export const workerdPart: Part = {
           'per name: max',
           'push ms',
           'first query ms (builds the index)',
+          'index bytes a cold isolate fetches',
+          'cold: body read + load + first answer, ms',
+          'cold: load + first answer, ms',
         ],
         rows
       ),
@@ -114,7 +125,19 @@ export const workerdPart: Part = {
     return {
       body,
       targets: [
-        { target: '≤ 50 µs median per query at 100k', measured: `${fmt(medLast)} µs`, met: medLast <= 50 },
+        { target: '≤ 11 µs median per query at 100k', measured: `${fmt(medLast)} µs`, met: medLast <= 11 },
+        {
+          target: 'cold: loading the index and the first answer ≤ 5 ms at 10k, ≤ 20 ms at 100k',
+          measured: result.sizes.map((s) => `${fmt(median(s.coldLoadMs))} ms at ${fmt(s.services)}`).join(', '),
+          met: result.sizes.every((s) => median(s.coldLoadMs) <= (s.services <= 10_000 ? 5 : 20)),
+        },
+        {
+          target: 'bytes a cold isolate fetches, reported with the time including that I/O',
+          measured: result.sizes
+            .map((s) => `${fmt(s.indexBytes)} B, ${fmt(median(s.coldMs))} ms at ${fmt(s.services)}`)
+            .join('; '),
+          met: 'shown',
+        },
         {
           target: 'flat from 1k to 100k',
           measured: `${fmt(medFirst)} → ${fmt(medLast)} µs (size^${fmt(k, 2)})`,
