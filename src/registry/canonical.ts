@@ -1,0 +1,73 @@
+/**
+ * The canonical digest of a snapshot (docs/delta-pushes.md), the one function both sides of a
+ * push compute: the sync job from the snapshot it would push, the resolver from the snapshot a
+ * push or a delta leaves it holding. Both digest the validated form (defaults applied, the
+ * shared schema's output), so a field one side leaves out and the other spells as its default
+ * cannot make them disagree.
+ *
+ * Canonical form: the snapshot without `revision` and `generatedAt`, `services` and
+ * `serviceEntries` each sorted by (namespace, name), serialised by RFC 8785 (JSON
+ * Canonicalization Scheme: keys sorted by UTF-16 code units, numbers as ECMAScript prints
+ * them, no whitespace).
+ */
+import canonicalize from 'canonicalize'
+import { sha256Hex } from './index-builder.ts'
+import type { Snapshot } from './schema.ts'
+
+interface Named {
+  namespace: string
+  name: string
+}
+
+/** Element order: by namespace, then name, comparing UTF-16 code units as JCS orders keys. */
+export function byNamespaceAndName(a: Named, b: Named): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+}
+
+/**
+ * Canonical text of each element, by the element object: a snapshot that carries most of its
+ * elements over from the last one (a delta, or a push revalidated against the last) is
+ * canonicalised only where it changed. At 100k Services the whole snapshot takes 1.6–2.9 s
+ * through `canonicalize`; its elements are immutable once validated, so caching is exact.
+ */
+const elementTexts = new WeakMap<object, string>()
+
+function canonical(value: unknown): string {
+  const text = canonicalize(value)
+  if (text === undefined) throw new TypeError('no canonical form for an undefined value')
+  return text
+}
+
+export function elementText(element: object): string {
+  let text = elementTexts.get(element)
+  if (text === undefined) elementTexts.set(element, (text = canonical(element)))
+  return text
+}
+
+/**
+ * RFC 8785 of the snapshot without `revision` and `generatedAt`, elements sorted. Assembled
+ * here from per-element texts: JCS writes an object as its members sorted by key (UTF-16 code
+ * units, which is what Array.prototype.sort compares), keys as JSON.stringify writes strings,
+ * and an array as its elements' texts joined by commas, so this equals canonicalizing the whole.
+ */
+export function canonicalText(snapshot: Snapshot): string {
+  const members: string[] = []
+  const record = snapshot as unknown as Record<string, unknown>
+  for (const key of Object.keys(record).sort()) {
+    const value = record[key]
+    if (value === undefined || key === 'revision' || key === 'generatedAt') continue
+    let text: string
+    if (key === 'services' || key === 'serviceEntries') {
+      const sorted = [...(value as Named[])].sort(byNamespaceAndName)
+      text = `[${sorted.map((element) => elementText(element)).join(',')}]`
+    } else text = canonical(value)
+    members.push(`${JSON.stringify(key)}:${text}`)
+  }
+  return `{${members.join(',')}}`
+}
+
+/** `sha256:<64 hex>` of the canonical form. */
+export async function snapshotDigest(snapshot: Snapshot): Promise<string> {
+  return `sha256:${await sha256Hex(new TextEncoder().encode(canonicalText(snapshot)))}`
+}
