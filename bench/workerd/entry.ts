@@ -138,6 +138,7 @@ async function coldStart(index: BuiltIndex, settings: Settings, request: Request
       bytes: copy ?? new Uint8Array(await new Response(index.bytes).arrayBuffer()),
     }),
     load: unused,
+    held: unused,
     list: unused,
     put: unused,
     delete: unused,

@@ -64,6 +64,14 @@ export class IndexBuilder {
     return this.#validated.get(cluster)
   }
 
+  /** A held snapshot this builder has parsed, by the digest it is stored with: a delta's base. */
+  parsed(cluster: string, digest: string): Snapshot | undefined {
+    const fresh = this.#fresh.get(digest)
+    if (fresh !== undefined) return fresh
+    const built = this.#built.get(cluster)
+    return built?.digest === digest ? built.snapshot : undefined
+  }
+
   async build(stamp: string, held: readonly BuildInput[]): Promise<BuiltIndex> {
     const inputs: Array<{ cluster: string; digest: string; snapshot: Snapshot }> = []
     for (const h of held) {
