@@ -6,6 +6,7 @@
 import type { NameLookup, NegativeSoa } from '../dns/lookup.ts'
 import type { EntryRecord, NameNode, Origin, PtrOwner, ReverseZoneRecord, ZoneRecord } from './records.ts'
 import { soaFor } from './found.ts'
+import { PublishedViews } from './published-views.ts'
 import { ViewLookup } from './view-lookup.ts'
 import type { View } from './views.ts'
 
@@ -47,7 +48,11 @@ export interface RegistryData {
 export class Registry {
   readonly #soas = new Map<string, NegativeSoa>()
 
-  constructor(readonly index: RegistryIndex) {
+  constructor(
+    readonly index: RegistryIndex,
+    /** The views the held snapshots publish (published-views.ts), swapped with the names. */
+    readonly views: PublishedViews = PublishedViews.NONE
+  ) {
     for (const zone of index.zones.values()) this.#soas.set(zone.name, soaFor(zone.name, zone.ttl, zone.serial))
   }
 
