@@ -1,6 +1,7 @@
 /**
  * dnsdist 1.7 as the VM-side stub, running the configuration the docs print
- * (deploy/vm/dnsdist.conf, shown verbatim in README.md and deploy/node/README.md) with only its
+ * (deploy/vm/dnsdist.conf, what `meshdoh vm` writes for the README's example, shown verbatim in
+ * deploy/node/README.md) with only its
  * addresses, ports and CA path made local. It listens on loopback UDP and TCP, sends the
  * cluster domain and the service CIDRs' reverse zones to meshdoh over DoH (outgoing DoH exists
  * since dnsdist 1.7.0: newServer{tls, dohPath}), verified against the test CA, with health
@@ -132,7 +133,8 @@ afterAll(async () => {
 })
 
 describe('the printed configuration', () => {
-  it.each(['README.md', 'deploy/node/README.md'])('%s shows deploy/vm/dnsdist.conf verbatim', (readme) => {
+  // README.md shows the command that writes it (test/node/vm-generate.test.ts holds the two together).
+  it.each(['deploy/node/README.md'])('%s shows deploy/vm/dnsdist.conf verbatim', (readme) => {
     const text = readFileSync(new URL(`../../${readme}`, import.meta.url), 'utf8')
     expect(text).toContain(`\`\`\`lua\n${PRINTED}\`\`\`\n`)
   })

@@ -16,6 +16,7 @@ import { makePki } from './support/pki.ts'
 import { requireTool, run } from './support/process.ts'
 import { removeTempDirs, tempDir } from './support/temp.ts'
 import { binArgs, tsxArgs } from './support/tsx.ts'
+import { EXAMPLE } from './support/vm-example.ts'
 
 const ID = 'Hk2bV9q0Xw7LmN3pR5sT8uYz1aCdEfGh'
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
@@ -124,6 +125,18 @@ describe('dnsdist.conf', () => {
       const check = await run('dnsdist', ['--check-config', '-C', path])
       expect(check.code, `variant ${i}:\n${check.stdout}${check.stderr}`).toBe(0)
     }
+  })
+})
+
+describe('deploy/vm/dnsdist.conf', () => {
+  it("is what the command writes for the README's example", () => {
+    const printed = readFileSync(new URL('../../deploy/vm/dnsdist.conf', import.meta.url), 'utf8')
+    expect(file(generateVm(EXAMPLE), 'dnsdist.conf')).toBe(printed)
+    // The example command in README.md has these values.
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const command = /```sh\n(npm run -s vm -- [^`]*)```/.exec(readme)![1]!
+    for (const value of ['https://meshdoh.example.com', 'bookinfo', 'east-1', ...EXAMPLE.serviceCIDRs])
+      expect(command).toContain(value)
   })
 })
 
