@@ -16,7 +16,7 @@ import {
   type PortRecord,
   type PtrOwner,
 } from './records.ts'
-import type { RegistryData } from './registry.ts'
+import type { RegistryData } from './registry-index.ts'
 import {
   HEADER_WORDS,
   LIST,
