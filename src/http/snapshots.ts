@@ -1,6 +1,6 @@
 /** Snapshot push and status (docs/snapshot-format.md): every status code the contract lists. */
 import type { Context } from 'hono'
-import { snapshotDigest } from '../registry/canonical.ts'
+import { NotCanonical, snapshotDigest } from '../registry/canonical.ts'
 import { countNames } from '../registry/compile.ts'
 import { parseDelta, resultOf } from '../registry/delta.ts'
 import { sha256Hex } from '../registry/index-builder.ts'
@@ -104,10 +104,12 @@ async function commit(
   deps: SnapshotRoutesDeps,
   snapshot: Snapshot,
   digest: string,
-  base?: number
+  base?: number,
+  known?: string
 ): Promise<Response> {
   const cluster = snapshot.cluster
-  const canonical = await snapshotDigest(snapshot)
+  const canonical = known ?? (await canonicalOf(snapshot))
+  if (canonical instanceof NotCanonical) return c.json({ error: canonical.message, path: '' }, 400)
   const record: StoredSnapshot = {
     cluster,
     revision: snapshot.revision,
@@ -165,12 +167,23 @@ async function applyDeltaPush(c: Context, deps: SnapshotRoutesDeps): Promise<Res
   const snapshot = result.snapshot
   const violation = checkPublishable(snapshot, deps.settings.publishPolicy.policyOf(cluster))
   if (violation !== undefined) return c.json(violation, 403)
-  const canonical = await snapshotDigest(snapshot)
+  const canonical = await canonicalOf(snapshot)
+  if (canonical instanceof NotCanonical) return c.json({ error: canonical.message, path: '' }, 400)
   if (canonical !== delta.digest) {
     return c.json({ error: 'the resulting snapshot does not have the digest the delta names', digest: canonical }, 412)
   }
   deps.store.builder?.remember(digest, snapshot)
-  return commit(c, deps, snapshot, digest, delta.baseRevision)
+  return commit(c, deps, snapshot, digest, delta.baseRevision, canonical)
+}
+
+/** The canonical digest, or why the snapshot has none (a string RFC 8785 refuses). */
+async function canonicalOf(snapshot: Snapshot): Promise<string | NotCanonical> {
+  try {
+    return await snapshotDigest(snapshot)
+  } catch (error) {
+    if (error instanceof NotCanonical) return new NotCanonical(`the snapshot has no canonical form: ${error.message}`)
+    throw error
+  }
 }
 
 /**
