@@ -43,7 +43,7 @@ export class Target {
   #accepted: string | undefined
   #rejected: string | undefined
   /** The rendered, compressed document of one offer: the same bytes for every retry of it. */
-  #prepared: { digest: string; body: Promise<Prepared | undefined> } | undefined
+  #prepared: { key: string; body: Promise<Prepared | undefined> } | undefined
   /** The highest revision used here or reported by the resolver. */
   #revision = 0
   #loop: Promise<void> | undefined
@@ -80,7 +80,7 @@ export class Target {
   async deliver(offer: Offer, maxAttempts: number): Promise<Delivery> {
     this.#latest = offer
     await this.#run(maxAttempts)
-    return offer.digest === this.#accepted ? 'accepted' : offer.digest === this.#rejected ? 'rejected' : 'failed'
+    return offer.key === this.#accepted ? 'accepted' : offer.key === this.#rejected ? 'rejected' : 'failed'
   }
 
   async stop(): Promise<void> {
@@ -89,8 +89,8 @@ export class Target {
   }
 
   #pending(): boolean {
-    const digest = this.#latest?.digest
-    return digest !== undefined && digest !== this.#accepted && digest !== this.#rejected && !this.#abort.signal.aborted
+    const key = this.#latest?.key
+    return key !== undefined && key !== this.#accepted && key !== this.#rejected && !this.#abort.signal.aborted
   }
 
   async #run(maxAttempts: number): Promise<void> {
@@ -143,7 +143,7 @@ export class Target {
     const log = this.log.child({ target: this.label, revision })
     switch (result.kind) {
       case 'accepted':
-        this.#accepted = offer.digest
+        this.#accepted = offer.key
         this.metrics.lastSuccess.set({ target: this.label }, this.#now() / 1000)
         this.metrics.revision.set({ target: this.label }, revision)
         log.info({ names: result.names }, 'snapshot accepted')
@@ -156,7 +156,7 @@ export class Target {
         return this.#count('conflict', { next: 'conflict' })
       case 'rejected':
         // The same bytes would be refused again: wait for the content to change.
-        this.#rejected = offer.digest
+        this.#rejected = offer.key
         log.error({ status: result.status, error: result.error, path: result.path }, 'resolver refused the snapshot')
         return this.#count('rejected', { next: 'settled' })
       case 'unauthorized':
@@ -178,7 +178,7 @@ export class Target {
 
   /** The compressed document for `offer`: the same bytes (and revision) for every retry of the same content. */
   #prepare(offer: Offer): Promise<Prepared | undefined> {
-    if (this.#prepared?.digest !== offer.digest) this.#prepared = { digest: offer.digest, body: this.#render(offer) }
+    if (this.#prepared?.key !== offer.key) this.#prepared = { key: offer.key, body: this.#render(offer) }
     return this.#prepared.body
   }
 
@@ -188,7 +188,7 @@ export class Target {
     // its elements when they were built (assemble.ts), its envelope and stamp here.
     const rendered = offer.render(revision, new Date(this.#now()), this.options.cluster)
     if (!rendered.ok) {
-      this.#rejected = offer.digest
+      this.#rejected = offer.key
       this.log.error(
         { target: this.label, error: rendered.error, path: rendered.path },
         'built an invalid snapshot; not pushing it'
