@@ -136,8 +136,7 @@ export class FakeResolver {
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const raw = Buffer.concat(chunks)
     const match = /^\/v1\/snapshots\/([^/]+)$/.exec(new URL(req.url ?? '/', this.url).pathname)
-    const method =
-      req.method === 'PUT' || (req.method === 'PATCH' && this.options.patch !== false) ? req.method : undefined
+    const method = req.method === 'PUT' || req.method === 'PATCH' ? req.method : undefined
     if (method === undefined || !match) return reply(res, 404, { error: 'not found' })
     const gzip = req.headers['content-encoding'] === 'gzip'
     const push: RecordedPush = {
@@ -151,6 +150,10 @@ export class FakeResolver {
       status: 0,
     }
     this.pushes.push(push)
+    if (method === 'PATCH' && this.options.patch === false) {
+      push.status = 404
+      return reply(res, 404, { error: 'not found' })
+    }
     const text = (gzip ? gunzipSync(raw) : raw).toString('utf8')
     try {
       push.body = JSON.parse(text)
