@@ -39,6 +39,7 @@ const store: SnapshotStore = {
   stamp: async () => 'bench@1',
   index: async () => ({ stamp: 'bench@1', digest: 'bench', bytes }),
   load: unused,
+  held: unused,
   list: unused,
   put: unused,
   delete: unused,

@@ -15,7 +15,7 @@ import { Resolver, type AppEvents, type Upstream } from './resolver.ts'
 import { dohUpstream } from './upstream.ts'
 import { wireFastPath, type WireFastPath } from './wire-fast-path.ts'
 import { rateLimit, type RateLimiter } from './rate-limit.ts'
-import { deleteSnapshot, listSnapshots, putSnapshot, type SnapshotRoutesDeps } from './snapshots.ts'
+import { deleteSnapshot, listSnapshots, patchSnapshot, putSnapshot, type SnapshotRoutesDeps } from './snapshots.ts'
 
 export interface AppDeps {
   store: SnapshotStore
@@ -103,8 +103,9 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
   app.get('/v1/snapshots', (c) => listSnapshots(c, snapshotDeps))
   app.all('/v1/snapshots', notAllowed('GET'))
   app.put('/v1/snapshots/:cluster', (c) => putSnapshot(c, snapshotDeps))
+  app.patch('/v1/snapshots/:cluster', (c) => patchSnapshot(c, snapshotDeps))
   app.delete('/v1/snapshots/:cluster', (c) => deleteSnapshot(c, snapshotDeps))
-  app.all('/v1/snapshots/:cluster', notAllowed('PUT, DELETE'))
+  app.all('/v1/snapshots/:cluster', notAllowed('PUT, PATCH, DELETE'))
 
   app.get('/healthz', async (c) => {
     const registry = await holder.current()

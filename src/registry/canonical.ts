@@ -8,7 +8,8 @@
  * Canonical form: the snapshot without `revision` and `generatedAt`, `services` and
  * `serviceEntries` each sorted by (namespace, name), serialised by RFC 8785 (JSON
  * Canonicalization Scheme: keys sorted by UTF-16 code units, numbers as ECMAScript prints
- * them, no whitespace).
+ * them, no whitespace), by the `canonicalize` package. It refuses a string with a lone
+ * surrogate (the schema lets a port name hold one): such a push gets a 400, not a digest.
  */
 import canonicalize from 'canonicalize'
 import { sha256Hex } from './index-builder.ts'
@@ -28,14 +29,22 @@ export function byNamespaceAndName(a: Named, b: Named): number {
 /**
  * Canonical text of each element, by the element object: a snapshot that carries most of its
  * elements over from the last one (a delta, or a push revalidated against the last) is
- * canonicalised only where it changed. At 100k Services the whole snapshot takes 1.6–2.9 s
- * through `canonicalize`; its elements are immutable once validated, so caching is exact.
+ * canonicalised only where it changed. Elements are immutable once validated, so caching is exact.
  */
 const elementTexts = new WeakMap<object, string>()
 
-function canonical(value: unknown): string {
-  const text = canonicalize(value)
-  if (text === undefined) throw new TypeError('no canonical form for an undefined value')
+/** A snapshot with no canonical form: RFC 8785 refuses strings with a lone surrogate. */
+export class NotCanonical extends Error {}
+
+/** RFC 8785 of a value, by the reference implementation. */
+export function canonical(value: unknown): string {
+  let text: string | undefined
+  try {
+    text = canonicalize(value)
+  } catch (error) {
+    throw new NotCanonical(error instanceof Error ? error.message : String(error))
+  }
+  if (text === undefined) throw new NotCanonical('no canonical form for an undefined value')
   return text
 }
 

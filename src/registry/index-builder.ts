@@ -8,6 +8,7 @@
 import { CompileCache } from './compile-cache.ts'
 import { compileData } from './compile.ts'
 import { packRegistry } from './pack.ts'
+import type { PackedIndex } from './packed.ts'
 import type { ValidatedSnapshot } from './revalidate.ts'
 import type { Snapshot } from './schema.ts'
 
@@ -26,6 +27,8 @@ export interface BuiltIndex {
   /** SHA-256 of `bytes`, hex. */
   digest: string
   bytes: Uint8Array
+  /** The index already loaded from `bytes`, where the store had to load it to check it. */
+  loaded?: PackedIndex
 }
 
 export interface IndexBuilderOptions {
@@ -62,6 +65,14 @@ export class IndexBuilder {
   /** keepParsed: the cluster's last push validated here, to revalidate the next one against. */
   validatedOf(cluster: string): ValidatedSnapshot | undefined {
     return this.#validated.get(cluster)
+  }
+
+  /** A held snapshot this builder has parsed, by the digest it is stored with: a delta's base. */
+  parsed(cluster: string, digest: string): Snapshot | undefined {
+    const fresh = this.#fresh.get(digest)
+    if (fresh !== undefined) return fresh
+    const built = this.#built.get(cluster)
+    return built?.digest === digest ? built.snapshot : undefined
   }
 
   async build(stamp: string, held: readonly BuildInput[]): Promise<BuiltIndex> {

@@ -18,6 +18,7 @@ import {
   decidePut,
   stampOf,
   summarize,
+  type PutOptions,
   type PutOutcome,
   type SnapshotStore,
   type SnapshotSummary,
@@ -51,6 +52,16 @@ export class SnapshotStoreObject extends DurableObject {
         bytes INTEGER NOT NULL, chunks INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS index_chunks (
         digest TEXT NOT NULL, seq INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (digest, seq));`)
+    // Added after the first release: objects created before it gain the column here.
+    const columns = ctx.storage.sql.exec('PRAGMA table_info(snapshots)').toArray()
+    if (!columns.some((c) => c.name === 'canonical'))
+      ctx.storage.sql.exec('ALTER TABLE snapshots ADD COLUMN canonical TEXT')
+  }
+
+  /** The held snapshot of a cluster, document included. */
+  held(cluster: string): StoredSnapshot | null {
+    const row = this.ctx.storage.sql.exec('SELECT * FROM snapshots WHERE cluster = ?', cluster).toArray()[0]
+    return row === undefined ? null : this.#record(row, true)
   }
 
   /** The current index: built here when the snapshots changed since the last one. */
@@ -120,6 +131,7 @@ export class SnapshotStoreObject extends DurableObject {
       generatedAt: String(row.generated_at),
       receivedAt: String(row.received_at),
       names: Number(row.names),
+      ...(row.canonical ? { canonical: String(row.canonical) } : {}),
       document,
     }
   }
@@ -139,10 +151,10 @@ export class SnapshotStoreObject extends DurableObject {
     return this.#rows().map((row) => summarize(this.#record(row, false)))
   }
 
-  put(record: StoredSnapshot): PutOutcome {
+  put(record: StoredSnapshot, options?: PutOptions): PutOutcome {
     return this.ctx.storage.transactionSync(() => {
       const row = this.ctx.storage.sql.exec('SELECT * FROM snapshots WHERE cluster = ?', record.cluster).toArray()[0]
-      const decision = decidePut(row ? this.#record(row, false) : undefined, record)
+      const decision = decidePut(row ? this.#record(row, false) : undefined, record, options)
       if (decision !== 'store') return decision
       const sql = this.ctx.storage.sql
       sql.exec('DELETE FROM chunks WHERE cluster = ?', record.cluster)
@@ -161,15 +173,16 @@ export class SnapshotStoreObject extends DurableObject {
         at = end
       }
       sql.exec(
-        `INSERT OR REPLACE INTO snapshots (cluster, revision, digest, generated_at, received_at, names, chunks)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO snapshots (cluster, revision, digest, generated_at, received_at, names, chunks, canonical)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         record.cluster,
         record.revision,
         record.digest,
         record.generatedAt,
         record.receivedAt,
         record.names,
-        chunks
+        chunks,
+        record.canonical ?? null
       )
       return { status: 'stored', summary: summarize(record) } as PutOutcome
     })
@@ -245,8 +258,12 @@ export class DurableObjectStore implements SnapshotStore {
     return this.#object.list()
   }
 
-  async put(record: StoredSnapshot): Promise<PutOutcome> {
-    const outcome = await this.#object.put(record)
+  async held(cluster: string): Promise<StoredSnapshot | undefined> {
+    return (await this.#object.held(cluster)) ?? undefined
+  }
+
+  async put(record: StoredSnapshot, options?: PutOptions): Promise<PutOutcome> {
+    const outcome = await this.#object.put(record, options)
     // This isolate serves its own push at once, whatever the location's cache says.
     if (outcome.status === 'stored') this.#cache.skipShared()
     return outcome

@@ -23,6 +23,7 @@ import {
   stampOf,
   summarize,
   type BuiltIndex,
+  type PutOptions,
   type PutOutcome,
   type SnapshotStore,
   type StoreContents,
@@ -79,7 +80,7 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
     if (record.cluster !== cluster || !Number.isSafeInteger(record.revision)) {
       throw new FileStoreError(`${join(this.dir, file)} is not a stored snapshot of cluster "${cluster}"`)
     }
-    this.held.set(cluster, { ...record, document: '' })
+    this.kept.set(cluster, { ...record, document: '' })
   }
 
   async #openIndex(): Promise<void> {
@@ -91,7 +92,7 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
         this.fault = `${POINTER} is not readable: ${String(error)}`
       return
     }
-    if (pointer.stamp !== stampOf(this.held.values())) {
+    if (pointer.stamp !== stampOf(this.kept.values())) {
       this.fault = `the stored index was built from other snapshots than ${this.dir} holds`
       return
     }
@@ -100,14 +101,15 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
       const bytes = new Uint8Array(file.buffer, file.byteOffset, file.length)
       // The index's own checks (length, checksum, version) are a fraction of a SHA-256's cost
       // and catch what a disk or an operator can do to the file; the digest only names it.
+      let loaded: PackedIndex
       try {
-        new PackedIndex(bytes)
+        loaded = new PackedIndex(bytes)
       } catch (error) {
         if (!(error instanceof PackedIndexError)) throw error
         this.fault = `index-${pointer.digest}.bin does not load (${error.message})`
         return
       }
-      await super.adoptIndex({ stamp: pointer.stamp, digest: pointer.digest, bytes })
+      await super.adoptIndex({ stamp: pointer.stamp, digest: pointer.digest, bytes, loaded })
     } catch (error) {
       this.fault = `index-${pointer.digest}.bin is not readable: ${String(error)}`
     }
@@ -122,7 +124,7 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
   }
 
   override async load(): Promise<StoreContents> {
-    const held = [...this.held.values()]
+    const held = [...this.kept.values()]
     const snapshots = await Promise.all(
       held.map(async (record) => ({ ...record, document: await this.document(record) }))
     )
@@ -150,24 +152,24 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
     return join(this.dir, `index-${digest}.bin`)
   }
 
-  put(record: StoredSnapshot): Promise<PutOutcome> {
+  put(record: StoredSnapshot, options?: PutOptions): Promise<PutOutcome> {
     return this.#serial(async () => {
-      const decision = decidePut(this.held.get(record.cluster), record)
+      const decision = decidePut(this.kept.get(record.cluster), record, options)
       if (decision !== 'store') return decision
       await this.#atomicWrite(this.#path(record.cluster), fileText(record))
-      this.held.set(record.cluster, { ...record, document: '' })
+      this.kept.set(record.cluster, { ...record, document: '' })
       return { status: 'stored', summary: summarize(record) }
     })
   }
 
   delete(cluster: string): Promise<boolean> {
     return this.#serial(async () => {
-      if (!this.held.has(cluster)) return false
+      if (!this.kept.has(cluster)) return false
       await unlink(this.#path(cluster)).catch((error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error
       })
       await this.#syncDir()
-      this.held.delete(cluster)
+      this.kept.delete(cluster)
       return true
     })
   }

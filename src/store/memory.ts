@@ -4,6 +4,7 @@ import {
   HeldSnapshots,
   decidePut,
   summarize,
+  type PutOptions,
   type PutOutcome,
   type SnapshotStore,
   type StoredSnapshot,
@@ -14,14 +15,14 @@ export class MemoryStore extends HeldSnapshots implements SnapshotStore {
     super(options)
   }
 
-  async put(record: StoredSnapshot): Promise<PutOutcome> {
-    const decision = decidePut(this.held.get(record.cluster), record)
+  async put(record: StoredSnapshot, options?: PutOptions): Promise<PutOutcome> {
+    const decision = decidePut(this.kept.get(record.cluster), record, options)
     if (decision !== 'store') return decision
-    this.held.set(record.cluster, record)
+    this.kept.set(record.cluster, record)
     return { status: 'stored', summary: summarize(record) }
   }
 
   async delete(cluster: string): Promise<boolean> {
-    return this.held.delete(cluster)
+    return this.kept.delete(cluster)
   }
 }

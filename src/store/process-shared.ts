@@ -12,6 +12,7 @@ import type { FileStore } from './file.ts'
 import {
   HeldSnapshots,
   type BuiltIndex,
+  type PutOptions,
   type PutOutcome,
   type SnapshotStore,
   type StoreContents,
@@ -19,12 +20,14 @@ import {
 } from './store.ts'
 
 type Request =
-  | { meshdohStore: 'put'; id: number; record: StoredSnapshot }
+  | { meshdohStore: 'put'; id: number; record: StoredSnapshot; options?: PutOptions }
+  | { meshdohStore: 'held'; id: number; cluster: string }
   | { meshdohStore: 'delete'; id: number; cluster: string }
   | { meshdohStore: 'load'; id: number }
   | { meshdohStore: 'index'; id: number }
   | { meshdohStore: 'applied'; id: number }
-type Reply = PutOutcome | boolean | StoredSnapshot[] | { stamp: string; digest: string; file: string }
+type Reply =
+  PutOutcome | boolean | StoredSnapshot[] | StoredSnapshot | null | { stamp: string; digest: string; file: string }
 type Message =
   | { meshdohStore: 'reply'; id: number; result: Reply; error?: string }
   | { meshdohStore: 'changed'; id: number; cluster: string; record?: StoredSnapshot }
@@ -34,7 +37,9 @@ const APPLY_TIMEOUT_MS = 2000
 
 function isRequest(message: unknown): message is Request {
   const kind = (message as { meshdohStore?: string } | null)?.meshdohStore
-  return kind === 'put' || kind === 'delete' || kind === 'load' || kind === 'index' || kind === 'applied'
+  return (
+    kind === 'put' || kind === 'delete' || kind === 'load' || kind === 'index' || kind === 'held' || kind === 'applied'
+  )
 }
 
 /** A record as workers keep it: the document stays with the primary, on disk. */
@@ -65,11 +70,12 @@ export class StoreHost {
     try {
       let result: Reply
       if (message.meshdohStore === 'load') result = this.store.records().map(summaryOnly)
+      else if (message.meshdohStore === 'held') result = (await this.store.held(message.cluster)) ?? null
       else if (message.meshdohStore === 'index') {
         const { stamp, digest } = await this.store.index()
         result = { stamp, digest, file: this.store.indexFile(digest) }
       } else if (message.meshdohStore === 'put') {
-        result = await this.store.put(message.record)
+        result = await this.store.put(message.record, message.options)
         if (result.status === 'stored') await this.#broadcast(message.record.cluster, summaryOnly(message.record))
       } else {
         result = await this.store.delete(message.cluster)
@@ -117,8 +123,8 @@ export class WorkerStore extends HeldSnapshots implements SnapshotStore {
     super({ defaultDomain: 'cluster.local' })
     process.on('message', (message: Message) => {
       if (message?.meshdohStore === 'changed') {
-        if (message.record) this.held.set(message.cluster, message.record)
-        else this.held.delete(message.cluster)
+        if (message.record) this.kept.set(message.cluster, message.record)
+        else this.kept.delete(message.cluster)
         for (const listener of this.#listeners) listener()
         process.send!({ meshdohStore: 'applied', id: message.id } satisfies Request)
       } else if (message?.meshdohStore === 'reply') {
@@ -134,7 +140,7 @@ export class WorkerStore extends HeldSnapshots implements SnapshotStore {
     if (process.send === undefined) throw new Error('WorkerStore runs only in a cluster worker')
     const store = new WorkerStore()
     for (const record of (await store.#ask({ meshdohStore: 'load', id: 0 })) as StoredSnapshot[])
-      store.held.set(record.cluster, record)
+      store.kept.set(record.cluster, record)
     return store
   }
 
@@ -168,8 +174,13 @@ export class WorkerStore extends HeldSnapshots implements SnapshotStore {
     throw new Error('a worker process does not read documents; the primary builds the index')
   }
 
-  async put(record: StoredSnapshot): Promise<PutOutcome> {
-    return (await this.#ask({ meshdohStore: 'put', id: 0, record })) as PutOutcome
+  async put(record: StoredSnapshot, options?: PutOptions): Promise<PutOutcome> {
+    return (await this.#ask({ meshdohStore: 'put', id: 0, record, options })) as PutOutcome
+  }
+
+  /** The primary reads the document from its data directory. */
+  override async held(cluster: string): Promise<StoredSnapshot | undefined> {
+    return ((await this.#ask({ meshdohStore: 'held', id: 0, cluster })) as StoredSnapshot | null) ?? undefined
   }
 
   async delete(cluster: string): Promise<boolean> {

@@ -19,6 +19,8 @@ export interface SnapshotSummary {
 export interface StoredSnapshot extends SnapshotSummary {
   /** SHA-256 of the pushed (uncompressed) body, hex: tells an identical retry from a conflict. */
   digest: string
+  /** The canonical digest of the snapshot (canonical.ts), `sha256:<hex>`: the base of the next delta. */
+  canonical?: string
   /** The validated snapshot with defaults applied, as JSON text. */
   document: string
 }
@@ -27,6 +29,11 @@ export type PutOutcome =
   | { status: 'stored'; summary: SnapshotSummary }
   | { status: 'identical'; summary: SnapshotSummary }
   | { status: 'stale'; current: number }
+
+export interface PutOptions {
+  /** A delta's: store only if the held revision is this one (else stale), so no push is lost. */
+  base?: number
+}
 
 /** Everything held, read in one consistent step. */
 export interface StoreContents {
@@ -43,7 +50,9 @@ export interface SnapshotStore {
    * Stores `record` only if its revision is newer than the held one, atomically; resolves
    * once the write is durable. The same revision with the same digest is an identical retry.
    */
-  put(record: StoredSnapshot): Promise<PutOutcome>
+  put(record: StoredSnapshot, options?: PutOptions): Promise<PutOutcome>
+  /** The held snapshot of a cluster, its document included: the base of a delta. */
+  held(cluster: string): Promise<StoredSnapshot | undefined>
   /** Removes a cluster's snapshot; false when there was none. */
   delete(cluster: string): Promise<boolean>
   /**
@@ -56,7 +65,7 @@ export interface SnapshotStore {
   /** Told of an index that did not load, so that a cached copy of it is not handed over again. */
   discard?(digest: string): Promise<void>
   /** Where this process builds the index: pushes validated here are handed to it parsed. */
-  readonly builder?: Pick<IndexBuilder, 'remember' | 'validatedOf'>
+  readonly builder?: Pick<IndexBuilder, 'remember' | 'validatedOf' | 'parsed'>
 }
 
 export function summarize(record: StoredSnapshot): SnapshotSummary {
@@ -68,11 +77,17 @@ export function summarize(record: StoredSnapshot): SnapshotSummary {
  * The decision every store makes under its own lock: store, identical retry, or stale.
  * Kept here so that every store decides the same way.
  */
-export function decidePut(held: StoredSnapshot | undefined, incoming: StoredSnapshot): PutOutcome | 'store' {
-  if (held === undefined || incoming.revision > held.revision) return 'store'
-  if (incoming.revision === held.revision && incoming.digest === held.digest) {
+export function decidePut(
+  held: StoredSnapshot | undefined,
+  incoming: StoredSnapshot,
+  options: PutOptions = {}
+): PutOutcome | 'store' {
+  if (held !== undefined && incoming.revision === held.revision && incoming.digest === held.digest) {
     return { status: 'identical', summary: summarize(held) }
   }
+  if (options.base !== undefined && held?.revision !== options.base)
+    return { status: 'stale', current: held?.revision ?? 0 }
+  if (held === undefined || incoming.revision > held.revision) return 'store'
   return { status: 'stale', current: held.revision }
 }
 
@@ -92,7 +107,7 @@ export function stampOf(snapshots: Iterable<{ cluster: string; revision: number;
  * and a worker's copy of the primary's): the subclass decides how puts and deletes happen.
  */
 export abstract class HeldSnapshots {
-  protected readonly held = new Map<string, StoredSnapshot>()
+  protected readonly kept = new Map<string, StoredSnapshot>()
   readonly builder: IndexBuilder | undefined
   readonly #builder: IndexBuilder
   #index: BuiltIndex | undefined
@@ -111,17 +126,17 @@ export abstract class HeldSnapshots {
   /** The index of what is held now, built when the held snapshots changed since the last one. */
   async index(): Promise<BuiltIndex> {
     for (;;) {
-      const stamp = stampOf(this.held.values())
+      const stamp = stampOf(this.kept.values())
       if (this.#index?.stamp === stamp) return this.#index
       if (this.#building === undefined) {
-        const held = [...this.held.values()].map((record) => ({ ...record, document: () => this.document(record) }))
+        const held = [...this.kept.values()].map((record) => ({ ...record, document: () => this.document(record) }))
         this.#building = this.#builder
           .build(stamp, held)
           .then((built) => this.adoptIndex(built))
           .finally(() => (this.#building = undefined))
       }
       const built = await this.#building
-      if (built.stamp === stampOf(this.held.values())) return built
+      if (built.stamp === stampOf(this.kept.values())) return built
     }
   }
 
@@ -132,20 +147,25 @@ export abstract class HeldSnapshots {
   }
 
   async stamp(): Promise<string> {
-    return stampOf(this.held.values())
+    return stampOf(this.kept.values())
   }
 
   async load(): Promise<StoreContents> {
-    const snapshots = [...this.held.values()]
+    const snapshots = [...this.kept.values()]
     return { stamp: stampOf(snapshots), snapshots }
   }
 
   async list(): Promise<SnapshotSummary[]> {
-    return [...this.held.values()].map(summarize)
+    return [...this.kept.values()].map(summarize)
+  }
+
+  async held(cluster: string): Promise<StoredSnapshot | undefined> {
+    const record = this.kept.get(cluster)
+    return record && { ...record, document: await this.document(record) }
   }
 
   /** The held records as they are in memory (a store that keeps documents on disk: without them). */
   records(): StoredSnapshot[] {
-    return [...this.held.values()]
+    return [...this.kept.values()]
   }
 }

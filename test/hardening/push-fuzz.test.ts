@@ -7,8 +7,18 @@ import { bookinfoSnapshot, type SnapshotDoc } from '../helpers/fixtures.ts'
 import { TOKEN, localApp } from '../helpers/app.ts'
 import { seeded } from '../helpers/random.ts'
 import { mutate, type Json } from '../helpers/json-mutate.ts'
+import { parseSnapshot } from '../../src/registry/validate.ts'
 
 const MUTATIONS = Number(process.env.MESHDOH_PUSH_FUZZ ?? 3000)
+const DELTA_MUTATIONS = Number(process.env.MESHDOH_PUSH_FUZZ ?? 3000) / 3
+
+function patch(app: ReturnType<typeof localApp>['app'], body: string) {
+  return app.request('/v1/snapshots/east-1', {
+    method: 'PATCH',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body,
+  })
+}
 
 function put(app: ReturnType<typeof localApp>['app'], body: string) {
   return app.request('/v1/snapshots/east-1', {
@@ -58,6 +68,48 @@ describe('push fuzzing (seeded)', () => {
         }
       }
       expect(statuses.get(400)).toBeGreaterThan(MUTATIONS / 4)
+    }
+  )
+
+  it.each(HOLDERS)(
+    `rejects or applies ${DELTA_MUTATIONS} mutated deltas without a 5xx or an invalid snapshot stored, %s`,
+    { timeout: 120_000 },
+    async (_, keepParsed) => {
+      const { app, store } = localApp({}, {}, keepParsed)
+      expect((await put(app, JSON.stringify(bookinfoSnapshot()))).status).toBe(200)
+      const random = seeded(0xde1)
+      const statuses = new Map<number, number>()
+      for (let i = 0; i < DELTA_MUTATIONS; i++) {
+        const held = (await store.list())[0]!.revision
+        const valid = {
+          apiVersion: 'meshdoh/v1',
+          kind: 'RegistryDelta',
+          cluster: 'east-1',
+          baseRevision: held,
+          revision: held + 1,
+          generatedAt: '2026-11-29T19:00:00Z',
+          set: {
+            services: [{ name: 'ratings', namespace: 'bookinfo', clusterIPs: ['10.96.3.9'] }],
+            serviceEntries: [],
+          },
+          remove: { services: [{ namespace: 'bookinfo', name: 'gone' }], serviceEntries: [] },
+          replace: { ttl: 20 },
+          digest: `sha256:${'a'.repeat(64)}`,
+        }
+        const doc = mutate(random, valid as unknown as Json)
+        const response = await patch(app, JSON.stringify(doc))
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1)
+        expect(response.status, JSON.stringify(doc).slice(0, 300)).toBeLessThan(500)
+        if (response.status === 200) throw new Error('a guessed digest can only match by chance')
+        expect(response.status).toBeOneOf([400, 409, 412])
+        expect(typeof ((await response.json()) as { error: string }).error).toBe('string')
+        const stored = await store.held('east-1')
+        expect(stored!.revision).toBe(held)
+        expect(parseSnapshot(JSON.parse(stored!.document)).ok).toBe(true)
+      }
+      // The mutations reach every stage: the delta's shape, the base, and the digest check.
+      expect(statuses.get(400)).toBeGreaterThan(DELTA_MUTATIONS / 4)
+      expect(statuses.get(412)).toBeGreaterThan(0)
     }
   )
 

@@ -34,11 +34,28 @@ describe('PUT /v1/snapshots/{cluster}', () => {
     expect((await push(bookinfoSnapshot())).status).toBe(200)
   })
 
+  it('400, not a 500: a string with a lone surrogate has no canonical form (RFC 8785)', async () => {
+    const body = JSON.stringify(
+      withService(bookinfoSnapshot({ revision: 2 }), 0, { ports: [{ name: 'PLACEHOLDER', port: 80 }] })
+    ).replace('PLACEHOLDER', '\\ud800')
+    const response = await putRaw(body, {})
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { error: string }).error).toMatch(/canonical/)
+    const list = (await (
+      await SELF.fetch(`${BASE}/v1/snapshots`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    ).json()) as Array<{ revision: number }>
+    expect(list[0]!.revision).toBe(1)
+  })
   it('200: a newer revision is stored and served at once', async () => {
     const next = withService(bookinfoSnapshot({ revision: 2 }), 2, { clusterIPs: ['10.96.12.99'] })
     const response = await push(next)
     expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ cluster: 'east-1', revision: 2, names: 12 })
+    expect(await response.json()).toEqual({
+      cluster: 'east-1',
+      revision: 2,
+      names: 12,
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    })
     expect(await reviewsAnswer()).toEqual(['reviews.bookinfo.svc.cluster.local. 30 IN A 10.96.12.99'])
     expect((await SELF.fetch(`${BASE}/v1/snapshots`)).status).toBe(401)
     const listOf = (token: string) =>
@@ -61,7 +78,12 @@ describe('PUT /v1/snapshots/{cluster}', () => {
   it('200: an identical retry of the held revision answers the same body', async () => {
     const again = await push(bookinfoSnapshot())
     expect(again.status).toBe(200)
-    expect(await again.json()).toEqual({ cluster: 'east-1', revision: 1, names: 12 })
+    expect(await again.json()).toEqual({
+      cluster: 'east-1',
+      revision: 1,
+      names: 12,
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    })
   })
 
   it('409: the same revision with other content, or an older one, names the current revision', async () => {

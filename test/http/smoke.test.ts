@@ -3,13 +3,16 @@ import { rcodeOf, zoneLines } from '../helpers/dns.ts'
 import { bookinfoSnapshot } from '../helpers/fixtures.ts'
 import { clear, push, queryGet, resolveJson } from '../helpers/worker.ts'
 
+// The canonical digest of the bookinfo fixture, as the README's quick start shows it.
+const BOOKINFO_DIGEST = 'sha256:a8c19e4e54437d8086754b241bc1a185f1c859f436681245da8a9a2f7244a1e3'
+
 describe('push then resolve', () => {
   beforeEach(clear)
 
   it('answers a ClusterIP service after a push', async () => {
     const pushed = await push(bookinfoSnapshot())
     expect(pushed.status).toBe(200)
-    expect(await pushed.json()).toEqual({ cluster: 'east-1', revision: 1, names: 12 })
+    expect(await pushed.json()).toEqual({ cluster: 'east-1', revision: 1, names: 12, digest: BOOKINFO_DIGEST })
     const { response, message } = await queryGet('reviews.bookinfo.svc.cluster.local', 'A')
     expect(response.status).toBe(200)
     expect(rcodeOf(message)).toBe('NOERROR')

@@ -193,6 +193,31 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
       }
     })
 
+    it("held: a cluster's record with its document and canonical digest, or nothing", async () => {
+      const store = await makeStore()
+      expect(await store.held('east-1')).toBeUndefined()
+      const record = { ...snapshotRecord('east-1', 1), canonical: `sha256:${'c'.repeat(64)}` }
+      await store.put(record)
+      expect(await store.held('east-1')).toEqual(record)
+    })
+
+    it("put with a base (a delta): stored only over that revision, decided under the store's lock", async () => {
+      const store = await makeStore()
+      await store.put(storedRecord('east-1', 1))
+      expect(await store.put(storedRecord('east-1', 3), { base: 2 })).toEqual({ status: 'stale', current: 1 })
+      expect(await store.put(storedRecord('west-1', 3), { base: 2 })).toEqual({ status: 'stale', current: 0 })
+      // Two deltas from the same base: one lands, the other is told what is held now.
+      const outcomes = await Promise.all([
+        store.put(storedRecord('east-1', 2, 'a'), { base: 1 }),
+        store.put(storedRecord('east-1', 3, 'b'), { base: 1 }),
+      ])
+      expect(outcomes.filter((o) => o.status === 'stored')).toHaveLength(1)
+      expect(outcomes.filter((o) => o.status === 'stale')).toHaveLength(1)
+      // The same delta again is an identical retry, whatever its base says now.
+      const landed = outcomes[0]!.status === 'stored' ? storedRecord('east-1', 2, 'a') : storedRecord('east-1', 3, 'b')
+      expect((await store.put(landed, { base: 1 })).status).toBe('identical')
+    })
+
     it('concurrent puts and deletes of different clusters do not disturb each other', async () => {
       const store = await makeStore()
       await store.put(storedRecord('gone', 1))
