@@ -17,7 +17,7 @@ import { answeredAt, closeProbe } from './probe.ts'
 
 const SERVICES = 10_000
 const CHANGES = 20
-const DEBOUNCE_MS = 500
+const DEBOUNCE_MS = 100
 
 interface LogLine {
   time: number

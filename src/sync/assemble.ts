@@ -163,9 +163,13 @@ export class Offer {
     // keep their elements: only new elements are canonicalised. The first digest after a start
     // canonicalises all of them, seconds at 100k Services, so it yields to the event loop
     // between slices instead of stalling the watches and the other targets.
+    //
+    // A cached text is a rope of the pieces canonicalize concatenated; joining 100k ropes costs
+    // 0.6 s, every digest. Reading a character flattens a rope in place, once per element (at
+    // 100k Services the join then takes 0.06 s).
     for (const list of [this.services, this.serviceEntries]) {
       for (let i = 0; i < list.length; i += DIGEST_SLICE) {
-        for (const p of list.slice(i, i + DIGEST_SLICE)) elementText(p.element)
+        for (const p of list.slice(i, i + DIGEST_SLICE)) elementText(p.element).charCodeAt(0)
         if (list.length > DIGEST_SLICE) await new Promise((resolve) => setImmediate(resolve))
       }
     }
