@@ -82,6 +82,8 @@ export class Target {
   #wholeReason: WholeReason = 'first'
   /** No delta before this time (a resolver that does not take them). */
   #deltasFrom = 0
+  /** False for a one-shot delivery (--once): no delta will follow, so no digest is computed ahead. */
+  #continuing = true
   /** The base revision whose digest disagreement was logged, so it is logged once. */
   #disagreeLogged: number | undefined
   /** The encoded push of one offer from one base: the same bytes for every retry of it. */
@@ -120,6 +122,7 @@ export class Target {
 
   /** Pushes `offer` and waits for the outcome, trying at most `maxAttempts` times (for --once). */
   async deliver(offer: Offer, maxAttempts: number): Promise<Delivery> {
+    this.#continuing = false
     this.#latest = offer
     await this.#run(maxAttempts)
     return offer.key === this.#accepted ? 'accepted' : offer.key === this.#rejected ? 'rejected' : 'failed'
@@ -201,7 +204,7 @@ export class Target {
         this.#acked = { offer, revision, ...(result.digest !== undefined ? { digest: result.digest } : {}) }
         // The first delta after a whole push needs this digest and the base's; computing it now,
         // while nothing waits, keeps the canonicalisation of every element off the next change's path.
-        if (!delta) offer.snapshotDigest().catch(() => undefined)
+        if (!delta && this.#continuing) offer.snapshotDigest().catch(() => undefined)
         this.metrics.lastSuccess.set({ target: this.label }, this.#now() / 1000)
         this.metrics.revision.set({ target: this.label }, revision)
         log.info({ names: result.names, base: prepared.base, bytes: prepared.body.length }, 'snapshot accepted')
