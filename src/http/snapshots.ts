@@ -149,7 +149,8 @@ async function applyDeltaPush(c: Context, deps: SnapshotRoutesDeps): Promise<Res
   if (!parsed.ok) return c.json({ error: parsed.error, path: parsed.path }, 400)
   const delta = parsed.delta
   const digest = await sha256Hex(read.bytes)
-  const held = await deps.store.held(cluster)
+  // The document is read only when this process has not kept the held snapshot parsed.
+  const held = await deps.store.held(cluster, deps.store.builder === undefined)
   if (held !== undefined && held.revision === delta.revision && held.digest === digest) {
     // The same delta again: answered as it was the first time.
     return c.json({ cluster, revision: held.revision, names: held.names, digest: held.canonical }, 200)
@@ -161,7 +162,9 @@ async function applyDeltaPush(c: Context, deps: SnapshotRoutesDeps): Promise<Res
         : `baseRevision ${delta.baseRevision} is not the held revision`
     return c.json({ error, current: held?.revision ?? 0 }, 409)
   }
-  const base = deps.store.builder?.parsed(cluster, held.digest) ?? (JSON.parse(held.document) as Snapshot)
+  const base =
+    deps.store.builder?.parsed(cluster, held.digest) ??
+    (JSON.parse(held.document || (await deps.store.held(cluster))!.document) as Snapshot)
   const result = resultOf(base, delta)
   if (!result.ok) return c.json({ error: result.error, path: result.path }, 400)
   const snapshot = result.snapshot
