@@ -7,7 +7,7 @@ import { RegistryHolder } from '../registry/holder.ts'
 import type { View } from '../registry/views.ts'
 import type { Settings } from '../runtime/settings.ts'
 import type { SnapshotStore } from '../store/store.ts'
-import { findView, holdsPushToken } from './auth.ts'
+import { findAnyView, holdsPushToken } from './auth.ts'
 import type { Inflate } from './body.ts'
 import { dohGet, dohPost } from './doh.ts'
 import { answerJson } from './resolve.ts'
@@ -55,7 +55,14 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     now: () => now().getTime(),
     onError: (error) => events.error?.(error),
     staleMs: settings.staleSeconds * 1000,
+    viewScope: settings.publishPolicy,
   })
+  // The held registry's views when it needs no refresh; otherwise the app path awaits the refresh,
+  // so that a view revoked by the last push is never served from the registry before it.
+  const published = () => {
+    const registry = holder.current()
+    return registry instanceof Promise ? undefined : registry.views
+  }
   const upstream = deps.upstream ?? (settings.upstream ? dohUpstream({ url: settings.upstream }) : undefined)
   const resolver = new Resolver(holder, upstream, events)
   const snapshotDeps: SnapshotRoutesDeps = {
@@ -83,7 +90,8 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     return handler(c, resolver, settings.anonymousView)
   }
   const viewed = (handler: ViewHandler) => async (c: Context) => {
-    const view = findView(settings.views, c.req.param('view') ?? '')
+    const id = c.req.param('view') ?? ''
+    const view = findAnyView(settings.views, (await holder.current()).views, id)
     if (view === undefined) return c.json({ error: 'unknown view' }, 404)
     return handler(c, resolver, view)
   }
@@ -121,7 +129,7 @@ export function createMeshdoh(deps: AppDeps): MeshdohApp {
     events.error?.(error)
     return c.json({ error: 'internal error' }, 500)
   })
-  return { app, holder, fastPath: wireFastPath(resolver, settings, deps.rateLimiter) }
+  return { app, holder, fastPath: wireFastPath(resolver, settings, deps.rateLimiter, published) }
 }
 
 /** The app alone, for runtimes that need nothing else. */

@@ -4,6 +4,7 @@
  */
 import { timingSafeEqual } from 'hono/utils/buffer'
 import type { PushToken } from '../runtime/settings.ts'
+import type { PublishedViews } from '../registry/published-views.ts'
 import type { View } from '../registry/views.ts'
 
 function bearer(header: string | undefined): string | undefined {
@@ -69,4 +70,14 @@ export function findView(views: Map<string, View>, id: string): View | undefined
   let found: View | undefined
   for (const [candidate, view] of views) if (constantTimeEqual(candidate, id)) found = view
   return found
+}
+
+/**
+ * The view a path names: MESHDOH_VIEWS first, then the views the held snapshots publish
+ * (digests only, published-views.ts). The operator's own setting wins where both name an id:
+ * it is written by whoever deploys the resolver, a published view by whoever holds a push
+ * token, and a token must not be able to take a VM over from the operator.
+ */
+export function findAnyView(configured: Map<string, View>, published: PublishedViews, id: string): View | undefined {
+  return findView(configured, id) ?? published.find(id)
 }

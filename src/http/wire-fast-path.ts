@@ -6,6 +6,7 @@
  * which stays the one place that defines every status code.
  */
 import type { Settings } from '../runtime/settings.ts'
+import { PublishedViews } from '../registry/published-views.ts'
 import type { View } from '../registry/views.ts'
 import { findView } from './auth.ts'
 import { decodeBase64Url } from './doh.ts'
@@ -25,7 +26,12 @@ export type WireFastPath = (
 const ANONYMOUS = /^\/dns-query\?dns=([A-Za-z0-9_-]+={0,2})$/
 const VIEWED = /^\/v\/([^/?]+)\/dns-query\?dns=([A-Za-z0-9_-]+={0,2})$/
 
-export function wireFastPath(resolver: Resolver, settings: Settings, rateLimiter?: RateLimiter): WireFastPath {
+export function wireFastPath(
+  resolver: Resolver,
+  settings: Settings,
+  rateLimiter?: RateLimiter,
+  published: () => PublishedViews | undefined = () => PublishedViews.NONE
+): WireFastPath {
   return (path, clientAddress) => {
     let view: View | undefined
     let dns: string
@@ -37,8 +43,14 @@ export function wireFastPath(resolver: Resolver, settings: Settings, rateLimiter
     } else {
       const viewed = VIEWED.exec(path)
       if (viewed === null) return undefined
-      view = findView(settings.views, decodeURIComponentSafe(viewed[1]!))
-      if (view === undefined) return undefined
+      const id = decodeURIComponentSafe(viewed[1]!)
+      view = findView(settings.views, id)
+      if (view === undefined) {
+        const views = published()
+        if (views === undefined) return undefined
+        view = views.find(id)
+        if (view === undefined) return undefined
+      }
       dns = viewed[2]!
     }
     if (dns.length < 16) return undefined // under 12 octets: not a DNS message, the app says 400

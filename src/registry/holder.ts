@@ -8,6 +8,8 @@
 import { compileRegistry } from './compile.ts'
 import { PackedIndexError } from './packed-format.ts'
 import { PackedIndex } from './packed.ts'
+import type { PublishPolicy } from './publish-policy.ts'
+import { PublishedViews } from './published-views.ts'
 import { Registry } from './registry.ts'
 
 /** What the holder reads; every snapshot store has this shape. */
@@ -29,6 +31,8 @@ export interface HolderOptions {
   onError?: (error: unknown) => void
   /** After this long without a successful check, answers are marked stale (RFC 8914 code 3). */
   staleMs?: number
+  /** The scope every view declared in a cluster gets (publish-policy.ts), as MESHDOH_VIEWS' views do. */
+  viewScope?: PublishPolicy
 }
 
 /** What this isolate answers from, for `/v1/snapshots` when the store cannot be read. */
@@ -97,7 +101,7 @@ export class RegistryHolder {
             if (error instanceof PackedIndexError) await this.source.discard?.(index.digest)
             throw error
           }
-          this.#registry = new Registry(packed)
+          this.#registry = new Registry(packed, new PublishedViews(packed.revisions, this.options.viewScope))
           this.#digest = index.digest
           this.#serving = packed.revisions.map(({ cluster, revision }) => ({ cluster, revision }))
           this.indexBytes = packed.byteLength

@@ -90,7 +90,10 @@ export class IndexBuilder {
     )
     const bytes = packRegistry(data, {
       stamp,
-      revisions: held.map(({ cluster, revision }) => ({ cluster, revision })),
+      revisions: inputs.map(({ cluster, snapshot }, i) => {
+        const views = snapshot.views ?? []
+        return { cluster, revision: held[i]!.revision, ...(views.length > 0 ? { views } : {}) }
+      }),
     })
     this.#fresh.clear()
     if (this.options.keepParsed) {

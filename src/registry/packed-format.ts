@@ -4,6 +4,7 @@
  * served. Every number is little-endian; every section starts on a 4-byte boundary, so the
  * reader lays typed arrays over the one buffer without copying it.
  */
+import type { PublishedView } from './schema.ts'
 
 /** "MDIX" read as a little-endian u32. */
 export const MAGIC = 0x5849444d
@@ -65,8 +66,12 @@ export const SERVICE_KINDS = ['cluster-ip', 'headless', 'external'] as const
 export interface PackedMeta {
   /** The stamp of the held snapshots it was built from (store.ts stampOf). */
   stamp: string
-  /** Each held snapshot's cluster and revision, for `/v1/snapshots` when the store is away. */
-  revisions: Array<{ cluster: string; revision: number }>
+  /**
+   * Each held snapshot's cluster and revision, for `/v1/snapshots` when the store is away, and
+   * the views it publishes (published-views.ts), absent when none: an index of an older build
+   * reads as publishing none.
+   */
+  revisions: Array<{ cluster: string; revision: number; views?: PublishedView[] }>
   defaultDomain: string
   clusters: Array<{ cluster: string; domain: string }>
   origins: Array<{ cluster: string; domain: string; ttl: number; serial: number }>

@@ -83,7 +83,7 @@ function fromMeta(meta: PackedMeta) {
 
 export class PackedIndex implements RegistryIndex {
   readonly stamp: string
-  readonly revisions: ReadonlyArray<{ cluster: string; revision: number }>
+  readonly revisions: ReadonlyArray<PackedMeta['revisions'][number]>
   readonly defaultDomain: string
   readonly clusters: ReadonlyArray<{ cluster: string; domain: string }>
   readonly zones: ReadonlyMap<string, ZoneRecord>

@@ -101,5 +101,16 @@ export function checkPublishable(snapshot: Snapshot, policy: ClusterPolicy): Pol
   for (const [i, ns] of (snapshot.namespaces ?? []).entries()) {
     if (!allowsNamespace(ns)) return { error: outside(ns), path: `namespaces[${i}]` }
   }
+  // A view is a VM's window on names: a cluster may open one only onto its own names and
+  // namespaces, or a leaked token would let it read other clusters' confined names.
+  for (const [i, view] of (snapshot.views ?? []).entries()) {
+    if (view.cluster !== undefined && view.cluster !== snapshot.cluster) {
+      return {
+        error: `a view published by cluster "${snapshot.cluster}" may bind only that cluster`,
+        path: `views[${i}].cluster`,
+      }
+    }
+    if (!allowsNamespace(view.namespace)) return { error: outside(view.namespace), path: `views[${i}].namespace` }
+  }
   return undefined
 }

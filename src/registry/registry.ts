@@ -7,13 +7,18 @@ import type { NameLookup, NegativeSoa } from '../dns/lookup.ts'
 import type { ReverseZoneRecord } from './records.ts'
 import type { RegistryIndex, RegistryReader } from './registry-index.ts'
 import { soaFor } from './found.ts'
+import { PublishedViews } from './published-views.ts'
 import { ViewLookup } from './view-lookup.ts'
 import type { View } from './views.ts'
 
 export class Registry implements RegistryReader {
   readonly #soas = new Map<string, NegativeSoa>()
 
-  constructor(readonly index: RegistryIndex) {
+  constructor(
+    readonly index: RegistryIndex,
+    /** The views the held snapshots publish (published-views.ts), swapped with the names. */
+    readonly views: PublishedViews = PublishedViews.NONE
+  ) {
     for (const zone of index.zones.values()) this.#soas.set(zone.name, soaFor(zone.name, zone.ttl, zone.serial))
   }
 

@@ -64,6 +64,18 @@ export const serviceEntry = z.object({
   exportTo,
 })
 
+/**
+ * A view declared in the cluster (docs/views.md, "Views declared in the cluster"): the SHA-256
+ * of its id, never the id, so that whoever reads the cluster or the snapshot cannot use it.
+ */
+export const publishedView = z.object({
+  idSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the view id, 64 lower-case hex digits'),
+  namespace: dnsLabel,
+  cluster: dnsLabel.optional().describe('the publishing cluster; a view may bind no other'),
+  search: z.array(dnsName).max(32).optional(),
+  autoAllocatedVIPs: z.boolean().optional(),
+})
+
 export const snapshot = z.object({
   apiVersion: z.literal(API_VERSION, { error: `must be "${API_VERSION}" (this build accepts ${API_VERSION})` }),
   kind: z.literal(KIND, { error: `must be "${KIND}"` }),
@@ -76,6 +88,12 @@ export const snapshot = z.object({
   serviceEntries: z.array(serviceEntry).default([]),
   serviceCIDRs: z.array(z.union([z.cidrv4(), z.cidrv6()], { error: 'must be a CIDR' })).optional(),
   namespaces: z.array(dnsLabel).optional(),
+  // An empty list reads as none: a delta that empties it then reaches the canonical form of a
+  // PUT that leaves it out (docs/delta-pushes.md), and snapshots without views keep their digest.
+  views: z
+    .array(publishedView)
+    .optional()
+    .transform((views) => (views === undefined || views.length === 0 ? undefined : views)),
 })
 
 export type Snapshot = z.output<typeof snapshot>
@@ -84,6 +102,7 @@ export type Service = z.output<typeof service>
 export type ServiceEntry = z.output<typeof serviceEntry>
 export type Endpoint = z.output<typeof endpoint>
 export type Port = z.output<typeof port>
+export type PublishedView = z.output<typeof publishedView>
 
 /** The schema as JSON Schema (draft 2020-12), for other producers of snapshots. */
 export function snapshotJsonSchema(): Record<string, unknown> {

@@ -52,7 +52,7 @@ export function parseSnapshot(value: unknown, cluster?: string): ParsedSnapshot 
   return problem ? { ok: false, ...problem } : { ok: true, snapshot: result.data }
 }
 
-/** The rules the schema does not state: the cluster the URL names, and hostAddresses' keys. */
+/** The rules the schema does not state: the cluster the URL names, hostAddresses' keys, one entry per view. */
 export function checkRules(parsed: Snapshot, cluster?: string): SnapshotProblem | undefined {
   if (cluster !== undefined && parsed.cluster !== cluster) {
     return { error: `cluster "${parsed.cluster}" differs from the URL's "${cluster}"`, path: 'cluster' }
@@ -63,6 +63,13 @@ export function checkRules(parsed: Snapshot, cluster?: string): SnapshotProblem 
         return { error: 'must be a host name', path: `serviceEntries[${i}].hostAddresses` }
       }
     }
+  }
+  // One id, one view: two entries with the same hash would leave the VM's view to chance.
+  const ids = new Set<string>()
+  for (const [i, view] of (parsed.views ?? []).entries()) {
+    if (ids.has(view.idSha256))
+      return { error: 'a view with this idSha256 is listed twice', path: `views[${i}].idSha256` }
+    ids.add(view.idSha256)
   }
   return undefined
 }

@@ -358,7 +358,7 @@ export class SnapshotBuilder {
     const skipped: Skipped[] = []
     const services = this.#services.elements(names, skipped)
     const entries = this.#entries.elements(names, skipped)
-    const envelope = envelopeOf(state.namespaces, this.options, skipped)
+    const envelope = envelopeOf(state.namespaces, this.options, skipped, state.views)
     const offer = new Offer(CHECKED, envelope, services, entries)
     return { offer, names, skipped }
   }

@@ -8,6 +8,7 @@ import type { Snapshot, SnapshotInput } from '../registry/schema.ts'
 import { parseSnapshot } from '../registry/validate.ts'
 import type { MeshDefaults } from './mesh-config.ts'
 import type { ServiceEntryRecord, ServiceRecord, SliceRecord, WorkloadEntryRecord } from './objects.ts'
+import { viewsOf, type ViewRecord } from './views.ts'
 
 export interface ClusterState {
   services: readonly ServiceRecord[]
@@ -15,6 +16,8 @@ export interface ClusterState {
   serviceEntries: readonly ServiceEntryRecord[]
   workloadEntries: readonly WorkloadEntryRecord[]
   namespaces: readonly string[]
+  /** View ConfigMaps (views.ts); absent: the cluster declares none. */
+  views?: readonly ViewRecord[]
 }
 
 export interface BuildOptions {
@@ -32,7 +35,7 @@ type EndpointInput = NonNullable<ServiceInput['endpoints']>[number]
 
 /** An object left out because the schema refuses it; one bad object must not block the rest. */
 export interface Skipped {
-  kind: 'Service' | 'ServiceEntry' | 'Namespace'
+  kind: 'Service' | 'ServiceEntry' | 'Namespace' | 'ConfigMap'
   namespace: string
   name: string
   error: string
@@ -174,7 +177,12 @@ export function validNamespace(ns: string): boolean {
 }
 
 /** The content's fields besides `services` and `serviceEntries`, namespaces sorted and checked. */
-export function envelopeOf(namespaces: readonly string[], options: BuildOptions, skipped: Skipped[]): SnapshotContent {
+export function envelopeOf(
+  namespaces: readonly string[],
+  options: BuildOptions,
+  skipped: Skipped[],
+  views: readonly ViewRecord[] = []
+): SnapshotContent {
   const content: SnapshotContent = {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -188,6 +196,9 @@ export function envelopeOf(namespaces: readonly string[], options: BuildOptions,
     if (!ok) skipped.push({ kind: 'Namespace', namespace: '', name: ns, error: 'not a DNS label', path: '' })
     return ok
   })
+  const published = viewsOf(views, options.cluster, skipped)
+  // Left out when empty: the documents of clusters without views stay as they were.
+  if (published.length > 0) content.views = published
   return content
 }
 
@@ -228,7 +239,7 @@ export function buildSnapshot(state: ClusterState, mesh: MeshDefaults, options: 
         path: checked.path,
       })
   }
-  const content = envelopeOf(state.namespaces, options, skipped)
+  const content = envelopeOf(state.namespaces, options, skipped, state.views)
   content.services = services
   content.serviceEntries = serviceEntries
   return { content, skipped }

@@ -26,6 +26,7 @@ import {
 } from './objects.ts'
 import type { ListPage, PageRequest } from './pager.ts'
 import { getJson } from './request.ts'
+import { toViewRecord, VIEW_SELECTOR, type ViewRecord } from './views.ts'
 
 export const ISTIO_GROUP = 'networking.istio.io'
 // Most preferred first: v1 from Istio 1.22 on, v1beta1 before it. Neither served means no Istio.
@@ -43,6 +44,7 @@ export interface ResourceDefs {
   serviceEntries: ResourceDef<IstioObject, ServiceEntryRecord>
   workloadEntries: ResourceDef<IstioObject, WorkloadEntryRecord>
   meshConfig: ResourceDef<V1ConfigMap, MeshDefaults>
+  views: ResourceDef<V1ConfigMap, ViewRecord>
 }
 
 /** One page of a collection, as plain JSON (see the top of this file). */
@@ -107,6 +109,17 @@ export function resourceDefs(kc: KubeConfig, mesh: MeshConfigRef): ResourceDefs 
       fieldSelector: meshSelector,
       list: lister<V1ConfigMap>(kc, { fieldSelector: meshSelector }),
       toRecord: toMeshDefaults,
+    },
+    // View ConfigMaps in every namespace, by label. Optional: without the grant the snapshot
+    // publishes no views, and MESHDOH_VIEWS alone defines them.
+    views: {
+      name: 'views',
+      path: '/api/v1/configmaps',
+      permission: `${verbs} on configmaps (cluster-wide; the job selects ${VIEW_SELECTOR})`,
+      optional: { absentNote: 'view ConfigMaps cannot be read: publishing no views' },
+      labelSelector: VIEW_SELECTOR,
+      list: lister<V1ConfigMap>(kc, { labelSelector: VIEW_SELECTOR }),
+      toRecord: toViewRecord,
     },
   }
 }

@@ -52,6 +52,7 @@ export class ClusterWatch implements ClusterSource {
       serviceEntries: new Informer(kc, defs.serviceEntries, settings, deps),
       workloadEntries: new Informer(kc, defs.workloadEntries, settings, deps),
       meshConfig: new Informer(kc, defs.meshConfig, settings, deps),
+      views: new Informer(kc, defs.views, settings, deps),
     }
     const all = Object.values(this.#informers).map((i) => i.synced)
     this.ready = Promise.all(all).then(() => {
@@ -82,6 +83,7 @@ export class ClusterWatch implements ClusterSource {
       namespaces: i.namespaces.records(),
       serviceEntries: i.serviceEntries.records(),
       workloadEntries: i.workloadEntries.records(),
+      views: i.views.records(),
     }
   }
 

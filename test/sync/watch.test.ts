@@ -132,12 +132,12 @@ test('dropped watch connections: the informer reconnects and catches up from its
   const { api, watch, metrics, start, names } = await setup()
   start()
   await watch.ready
-  await waitFor(() => api.watchCount() === 6)
+  await waitFor(() => api.watchCount() === 7) // one per resource (resources.ts), views included
   api.dropWatches()
   api.apply('services', service('bookinfo', 'while-dropped'))
   api.delete('services', 'bookinfo', 'svc-0')
   await waitFor(() => names().includes('while-dropped') && !names().includes('svc-0'), 3000, 'catch-up')
-  await waitFor(() => api.watchCount() === 6, 3000, 'every watch reopened')
+  await waitFor(() => api.watchCount() === 7, 3000, 'every watch reopened')
   expect(await valueOf(metrics.watchRestarts, { resource: 'services', reason: 'error' })).toBeGreaterThanOrEqual(1)
 })
 
