@@ -15,6 +15,9 @@ import type { BuiltIndex, SnapshotStore } from '../../src/store/store.ts'
 import { queryNames } from '../names.ts'
 import { dohPath, fixedResponse, responseSummary } from '../query.ts'
 import { syntheticSnapshot } from '../synthetic.ts'
+import { snapshotDigest } from '../../src/registry/canonical.ts'
+import type { SnapshotInput } from '../../src/registry/schema.ts'
+import { parseSnapshot } from '../../src/registry/validate.ts'
 
 export interface WorkerdRequest {
   sizes: number[]
@@ -39,6 +42,8 @@ export interface WorkerdSize {
   coldMs: number[]
   /** The same with the index already in memory: loading it and answering one query. */
   coldLoadMs: number[]
+  /** A PATCH changing one Service's address, to the first answer with the new address, ms. */
+  deltaToAnswerMs: number
   /** µs per query of each timed pass over the names (warm index). */
   batchUs: number[]
   /** µs per query of each sampled name, repeated `repeat` times. */
@@ -112,10 +117,13 @@ async function prepare(services: number, origin: string) {
     coldMs.push(await coldStart(index, settings, requests[i + 1]!, true))
     coldLoadMs.push(await coldStart(index, settings, requests[i + 1]!, false))
   }
+  const deltaToAnswerMs = await deltaToAnswer(app, snapshot, origin)
+  for (let i = 0; i < 3; i++) await timePass(fetch, requests) // warm again after the change
   const size: WorkerdSize = {
     services,
     pushMs,
     firstQueryMs,
+    deltaToAnswerMs,
     indexBytes: index.bytes.length,
     coldMs,
     coldLoadMs,
@@ -124,6 +132,43 @@ async function prepare(services: number, origin: string) {
     wrong: wrong.slice(0, 10),
   }
   return { size, fetch, requests }
+}
+
+/** One delta moving a ClusterIP Service to a new address, timed from the PATCH to the answer. */
+async function deltaToAnswer(app: { fetch: Fetch }, snapshot: SnapshotInput, origin: string): Promise<number> {
+  const parsed = parseSnapshot(structuredClone(snapshot))
+  if (!parsed.ok) throw new Error(parsed.error)
+  const target = parsed.snapshot.services.find((s) => s.clusterIPs.length === 1 && s.exportTo.includes('*'))!
+  const moved = { ...target, clusterIPs: ['10.255.254.253'] }
+  const result = {
+    ...parsed.snapshot,
+    revision: 2,
+    services: parsed.snapshot.services.map((s) => (s === target ? moved : s)),
+  }
+  const delta = {
+    apiVersion: 'meshdoh/v1',
+    kind: 'RegistryDelta',
+    cluster: parsed.snapshot.cluster,
+    baseRevision: 1,
+    revision: 2,
+    generatedAt: parsed.snapshot.generatedAt,
+    set: { services: [moved] },
+    digest: await snapshotDigest(result),
+  }
+  const name = `${target.name}.${target.namespace}.svc.cluster.local`
+  const t0 = now()
+  const patched = await app.fetch(
+    new Request(`${origin}/v1/snapshots/${parsed.snapshot.cluster}`, {
+      method: 'PATCH',
+      headers: { Authorization: 'Bearer bench-token', 'Content-Type': 'application/json' },
+      body: JSON.stringify(delta),
+    })
+  )
+  if (patched.status !== 200) throw new Error(`delta: ${patched.status} ${await patched.text()}`)
+  const answer = await (await app.fetch(new Request(`${origin}/resolve?name=${name}`))).text()
+  const ms = now() - t0
+  if (!answer.includes('10.255.254.253')) throw new Error(`the delta was not answered: ${answer}`)
+  return ms
 }
 
 /** A fresh app whose store hands over the index through a Response body, timed to its first answer. */

@@ -1,6 +1,6 @@
 /** Snapshot push and status (docs/snapshot-format.md): every status code the contract lists. */
 import type { Context } from 'hono'
-import { snapshotDigest } from '../registry/canonical.ts'
+import { NotCanonical, snapshotDigest } from '../registry/canonical.ts'
 import { countNames } from '../registry/compile.ts'
 import { parseDelta, resultOf } from '../registry/delta.ts'
 import { sha256Hex } from '../registry/index-builder.ts'
@@ -104,10 +104,12 @@ async function commit(
   deps: SnapshotRoutesDeps,
   snapshot: Snapshot,
   digest: string,
-  base?: number
+  base?: number,
+  known?: string
 ): Promise<Response> {
   const cluster = snapshot.cluster
-  const canonical = await snapshotDigest(snapshot)
+  const canonical = known ?? (await canonicalOf(snapshot))
+  if (canonical instanceof NotCanonical) return c.json({ error: canonical.message, path: '' }, 400)
   const record: StoredSnapshot = {
     cluster,
     revision: snapshot.revision,
@@ -147,7 +149,8 @@ async function applyDeltaPush(c: Context, deps: SnapshotRoutesDeps): Promise<Res
   if (!parsed.ok) return c.json({ error: parsed.error, path: parsed.path }, 400)
   const delta = parsed.delta
   const digest = await sha256Hex(read.bytes)
-  const held = await deps.store.held(cluster)
+  // The document is read only when this process has not kept the held snapshot parsed.
+  const held = await deps.store.held(cluster, deps.store.builder === undefined)
   if (held !== undefined && held.revision === delta.revision && held.digest === digest) {
     // The same delta again: answered as it was the first time.
     return c.json({ cluster, revision: held.revision, names: held.names, digest: held.canonical }, 200)
@@ -159,18 +162,31 @@ async function applyDeltaPush(c: Context, deps: SnapshotRoutesDeps): Promise<Res
         : `baseRevision ${delta.baseRevision} is not the held revision`
     return c.json({ error, current: held?.revision ?? 0 }, 409)
   }
-  const base = deps.store.builder?.parsed(cluster, held.digest) ?? (JSON.parse(held.document) as Snapshot)
+  const base =
+    deps.store.builder?.parsed(cluster, held.digest) ??
+    (JSON.parse(held.document || (await deps.store.held(cluster))!.document) as Snapshot)
   const result = resultOf(base, delta)
   if (!result.ok) return c.json({ error: result.error, path: result.path }, 400)
   const snapshot = result.snapshot
   const violation = checkPublishable(snapshot, deps.settings.publishPolicy.policyOf(cluster))
   if (violation !== undefined) return c.json(violation, 403)
-  const canonical = await snapshotDigest(snapshot)
+  const canonical = await canonicalOf(snapshot)
+  if (canonical instanceof NotCanonical) return c.json({ error: canonical.message, path: '' }, 400)
   if (canonical !== delta.digest) {
     return c.json({ error: 'the resulting snapshot does not have the digest the delta names', digest: canonical }, 412)
   }
   deps.store.builder?.remember(digest, snapshot)
-  return commit(c, deps, snapshot, digest, delta.baseRevision)
+  return commit(c, deps, snapshot, digest, delta.baseRevision, canonical)
+}
+
+/** The canonical digest, or why the snapshot has none (a string RFC 8785 refuses). */
+async function canonicalOf(snapshot: Snapshot): Promise<string | NotCanonical> {
+  try {
+    return await snapshotDigest(snapshot)
+  } catch (error) {
+    if (error instanceof NotCanonical) return new NotCanonical(`the snapshot has no canonical form: ${error.message}`)
+    throw error
+  }
 }
 
 /**

@@ -32,7 +32,8 @@ import {
 import type { CompileCache } from './compile-cache.ts'
 import { packRegistry } from './pack.ts'
 import { PackedIndex } from './packed.ts'
-import { Registry, type RegistryData } from './registry.ts'
+import type { RegistryData } from './registry-index.ts'
+import { Registry } from './registry.ts'
 import { VisibilityCache, shareVisibility, type SharedVisibility, type Visibility } from './visibility.ts'
 
 export interface CompileOptions {

@@ -15,7 +15,7 @@ import { Registry } from './registry.ts'
 /** What the holder reads; every snapshot store has this shape. */
 export interface IndexSource {
   stamp(): Promise<string>
-  index(): Promise<{ stamp: string; digest: string; bytes: Uint8Array }>
+  index(): Promise<{ stamp: string; digest: string; bytes: Uint8Array; loaded?: PackedIndex }>
   /** Told of an index that did not load, so that a cached copy of it is not handed over again. */
   discard?(digest: string): Promise<void>
 }
@@ -96,7 +96,7 @@ export class RegistryHolder {
         if (index.digest !== this.#digest) {
           let packed: PackedIndex
           try {
-            packed = new PackedIndex(index.bytes)
+            packed = index.loaded ?? new PackedIndex(index.bytes)
           } catch (error) {
             if (error instanceof PackedIndexError) await this.source.discard?.(index.digest)
             throw error

@@ -8,6 +8,7 @@
 import { CompileCache } from './compile-cache.ts'
 import { compileData } from './compile.ts'
 import { packRegistry } from './pack.ts'
+import type { PackedIndex } from './packed.ts'
 import type { ValidatedSnapshot } from './revalidate.ts'
 import type { Snapshot } from './schema.ts'
 
@@ -26,6 +27,8 @@ export interface BuiltIndex {
   /** SHA-256 of `bytes`, hex. */
   digest: string
   bytes: Uint8Array
+  /** The index already loaded from `bytes`, where the store had to load it to check it. */
+  loaded?: PackedIndex
 }
 
 export interface IndexBuilderOptions {

@@ -16,7 +16,7 @@ import {
   type PortRecord,
   type PtrOwner,
 } from './records.ts'
-import type { RegistryData } from './registry.ts'
+import type { RegistryData } from './registry-index.ts'
 import {
   HEADER_WORDS,
   LIST,
@@ -93,24 +93,24 @@ function ipv4Word(ip: string): number {
   return word * 256 + octet
 }
 
-/** UTF-8 length of a string: its length when it is ASCII, as DNS names nearly always are. */
-function utf8Length(text: string): number {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return encoder.encode(text).length
-  return text.length
-}
+const ASCII_HASH = { value: 0, ascii: true }
 
-/** fnv1a of the UTF-8 bytes of a name, from its characters when it is ASCII. */
-function nameHash(name: string): number {
+/**
+ * fnv1a of the UTF-8 bytes of a name, from its characters when it is ASCII (as DNS names
+ * nearly always are), and whether it was. The ASCII result is one shared object: read at once.
+ */
+function nameHash(name: string): { value: number; ascii: boolean } {
   let hash = 0x811c9dc5
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i)
     if (c > 127) {
       const bytes = encoder.encode(name)
-      return fnv1a(bytes, bytes.length)
+      return { value: fnv1a(bytes, bytes.length), ascii: false }
     }
     hash = Math.imul(hash ^ c, 0x01000193)
   }
-  return hash >>> 0
+  ASCII_HASH.value = hash >>> 0
+  return ASCII_HASH
 }
 
 function ipv6Words(ip: string): number[] {
@@ -132,6 +132,7 @@ class Packer {
   readonly #origins = new Map<Origin, number>()
   readonly meta: PackedMeta
   readonly #visibilities = new Map<string, number>()
+  readonly #visibilitiesSeen = new Map<Visibility, number>()
   readonly #ports = new Map<string, number>()
   readonly #portsSeen = new Map<readonly PortRecord[], number>()
   readonly #namespaces = new Map<string, number>()
@@ -156,14 +157,19 @@ class Packer {
     }
   }
 
-  /** Offset and length of `text` in the string table, written once per distinct text. */
+  /** Offset of `text` in the string table, written once per distinct text. */
   string(text: string): number {
     let at = this.#stringAt.get(text)
     if (at !== undefined) return at
     at = this.strings.length
     const bytes = this.strings.reserve(text.length * 3)
-    const { written } = encoder.encodeInto(text, bytes.subarray(at))
-    this.strings.length += written
+    let ascii = true
+    for (let i = 0; i < text.length && ascii; i++) {
+      const c = text.charCodeAt(i)
+      if (c > 127) ascii = false
+      else bytes[at + i] = c
+    }
+    this.strings.length += ascii ? text.length : encoder.encodeInto(text, bytes.subarray(at)).written
     this.#stringAt.set(text, at)
     return at
   }
@@ -175,12 +181,13 @@ class Packer {
     const dot = name.indexOf('.')
     const label = dot < 0 ? name : name.slice(0, dot)
     const parent = dot < 0 ? NONE : this.node(name.slice(dot + 1))
-    const labelLength = utf8Length(label)
+    const hash = nameHash(name)
+    const labelLength = hash.ascii ? label.length : encoder.encode(label).length
     if (labelLength > 255) throw new RangeError(`label longer than 255 bytes in ${name}`)
     node = this.labels.push(this.string(label))
     this.labelLengths.push(labelLength)
     this.parents.push(parent)
-    this.hashes.push(nameHash(name))
+    this.hashes.push(hash.value)
     this.contents.push(0)
     this.#nodeOf.set(name, node)
     return node
@@ -199,6 +206,9 @@ class Packer {
   }
 
   visibility(visibility: Visibility): number {
+    // Records share visibility objects (compile.ts VisibilityCache): most calls end here.
+    const seen = this.#visibilitiesSeen.get(visibility)
+    if (seen !== undefined) return seen
     const namespaces = visibility.star ? undefined : [...(visibility.namespaces ?? [])].sort()
     const key = namespaces === undefined ? '*' : namespaces.join(' ')
     let index = this.#visibilities.get(key)
@@ -207,6 +217,7 @@ class Packer {
       this.meta.visibilities.push(namespaces === undefined ? null : namespaces.map((n) => this.namespace(n)))
       this.#visibilities.set(key, index)
     }
+    this.#visibilitiesSeen.set(visibility, index)
     return index
   }
 

@@ -20,7 +20,7 @@ import {
   type ReverseZoneRecord,
   type ZoneRecord,
 } from './records.ts'
-import type { RegistryIndex } from './registry.ts'
+import type { RegistryIndex } from './registry-index.ts'
 import {
   HEADER_WORDS,
   LIST,

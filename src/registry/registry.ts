@@ -4,48 +4,14 @@
  * push produces; `forView` binds it to a client; the decision order lives in view-lookup.ts.
  */
 import type { NameLookup, NegativeSoa } from '../dns/lookup.ts'
-import type { EntryRecord, NameNode, Origin, PtrOwner, ReverseZoneRecord, ZoneRecord } from './records.ts'
+import type { ReverseZoneRecord } from './records.ts'
+import type { RegistryIndex, RegistryReader } from './registry-index.ts'
 import { soaFor } from './found.ts'
 import { PublishedViews } from './published-views.ts'
 import { ViewLookup } from './view-lookup.ts'
 import type { View } from './views.ts'
 
-/** What the answer logic reads: the records at a name, decoded on demand. */
-export interface RegistryIndex {
-  /** The records or flags at a name; undefined when nothing is there. */
-  node(name: string): NameNode | undefined
-  /** The `*.<suffix>` hosts of `suffix`. */
-  wildcard(suffix: string): EntryRecord | readonly EntryRecord[] | undefined
-  readonly hasWildcards: boolean
-  /** By address bytes: the records that use it (R7), in snapshot order. */
-  ptr(address: Uint8Array): PtrOwner | readonly PtrOwner[] | undefined
-  readonly zones: ReadonlyMap<string, ZoneRecord>
-  /** By zone name (R7.5): the reverse zones covering the snapshots' serviceCIDRs. */
-  readonly reverseZones: ReadonlyMap<string, ReverseZoneRecord>
-  readonly defaultDomain: string
-  /** Held snapshots in name order, with their cluster domains. */
-  readonly clusters: ReadonlyArray<{ cluster: string; domain: string }>
-}
-
-/** What the compiler builds (compile.ts) and the packer writes (pack.ts). */
-export interface RegistryData {
-  /** Every name with records or flags: its one record alone, or a node (records.ts). */
-  names: Map<string, NameNode>
-  /** `*.<suffix>` hosts by suffix. */
-  wildcards: Map<string, EntryRecord | EntryRecord[]>
-  /** By canonical address: the records that use it (R7), in snapshot order. */
-  ptrs: Map<string, PtrOwner | PtrOwner[]>
-  zones: Map<string, ZoneRecord>
-  /** By zone name (R7.5): the reverse zones covering the snapshots' serviceCIDRs. */
-  reverseZones: Map<string, ReverseZoneRecord>
-  defaultDomain: string
-  /** Held snapshots in name order, with their cluster domains. */
-  clusters: Array<{ cluster: string; domain: string }>
-  /** Each snapshot's Origin and its serial: Origins kept from an earlier compile may hold an older one. */
-  serials?: ReadonlyArray<readonly [Origin, number]>
-}
-
-export class Registry {
+export class Registry implements RegistryReader {
   readonly #soas = new Map<string, NegativeSoa>()
 
   constructor(

@@ -7,11 +7,11 @@ import { formatIp, isIPv6, parseReverseName } from '../dns/ip.ts'
 import type { Lookup } from '../dns/lookup.ts'
 import { apexFound, emptyFound, ptrFound, soaFor } from './found.ts'
 import { ptrCluster, ptrNamespace, ptrRank, ptrTarget, ptrTtl, ptrVisibility, type PtrOwner } from './records.ts'
-import type { Registry } from './registry.ts'
+import type { RegistryReader } from './registry-index.ts'
 import type { ViewPicker } from './view-pick.ts'
 
 /** The answer at a reverse name, or undefined when meshdoh does not own it (R7.5: REFUSED). */
-export function reverseLookup(registry: Registry, picker: ViewPicker, name: string): Lookup | undefined {
+export function reverseLookup(registry: RegistryReader, picker: ViewPicker, name: string): Lookup | undefined {
   const zone = registry.reverseZoneOf(name)
   const soa = zone && soaFor(zone.zone, zone.ttl, zone.serial)
   const prefix = parseReverseName(name)
@@ -29,7 +29,7 @@ export function reverseLookup(registry: Registry, picker: ViewPicker, name: stri
 
 /** R7.1–R7.4, R17.7: visible owners of an address, the best rank, the view cluster first. */
 function ptrTargets(
-  registry: Registry,
+  registry: RegistryReader,
   picker: ViewPicker,
   address: Uint8Array
 ): Array<{ target: string; ttl: number }> {
@@ -60,7 +60,7 @@ function ptrTargets(
  * not shadowed by a Service (R13.5), of the namespace (R13.6) and cluster (R17.5) that win,
  * and auto-allocated VIPs only for views that use them (R13.7).
  */
-function answersWith(registry: Registry, picker: ViewPicker, host: string, ip: string): boolean {
+function answersWith(registry: RegistryReader, picker: ViewPicker, host: string, ip: string): boolean {
   const node = registry.index.node(host)
   const choice = node && picker.choose(node)
   if (choice?.kind !== 'entries') return false

@@ -7,7 +7,7 @@ import type { Found, Lookup, NameLookup, NegativeSoa } from '../dns/lookup.ts'
 import { isAtOrBelow } from '../dns/names.ts'
 import { addressFound, apexFound, cnameFound, emptyFound, schemaVersionFound, soaFor, srvFound } from './found.ts'
 import { MixedNode, endpointsAt, entriesAt, servicesAt, type NameNode } from './records.ts'
-import type { Registry } from './registry.ts'
+import type { RegistryReader } from './registry-index.ts'
 import { reverseLookup } from './reverse-lookup.ts'
 import { ViewPicker, type PickedService } from './view-pick.ts'
 import type { View } from './views.ts'
@@ -24,7 +24,7 @@ export class ViewLookup implements NameLookup {
   private readonly pick: ViewPicker
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: RegistryReader,
     private readonly view: View
   ) {
     this.pick = new ViewPicker(view)

@@ -59,9 +59,9 @@ export class SnapshotStoreObject extends DurableObject {
   }
 
   /** The held snapshot of a cluster, document included. */
-  held(cluster: string): StoredSnapshot | null {
+  held(cluster: string, withDocument = true): StoredSnapshot | null {
     const row = this.ctx.storage.sql.exec('SELECT * FROM snapshots WHERE cluster = ?', cluster).toArray()[0]
-    return row === undefined ? null : this.#record(row, true)
+    return row === undefined ? null : this.#record(row, withDocument)
   }
 
   /** The current index: built here when the snapshots changed since the last one. */
@@ -258,8 +258,8 @@ export class DurableObjectStore implements SnapshotStore {
     return this.#object.list()
   }
 
-  async held(cluster: string): Promise<StoredSnapshot | undefined> {
-    return (await this.#object.held(cluster)) ?? undefined
+  async held(cluster: string, withDocument = true): Promise<StoredSnapshot | undefined> {
+    return (await this.#object.held(cluster, withDocument)) ?? undefined
   }
 
   async put(record: StoredSnapshot, options?: PutOptions): Promise<PutOutcome> {

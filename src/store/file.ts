@@ -101,14 +101,15 @@ export class FileStore extends HeldSnapshots implements SnapshotStore {
       const bytes = new Uint8Array(file.buffer, file.byteOffset, file.length)
       // The index's own checks (length, checksum, version) are a fraction of a SHA-256's cost
       // and catch what a disk or an operator can do to the file; the digest only names it.
+      let loaded: PackedIndex
       try {
-        new PackedIndex(bytes)
+        loaded = new PackedIndex(bytes)
       } catch (error) {
         if (!(error instanceof PackedIndexError)) throw error
         this.fault = `index-${pointer.digest}.bin does not load (${error.message})`
         return
       }
-      await super.adoptIndex({ stamp: pointer.stamp, digest: pointer.digest, bytes })
+      await super.adoptIndex({ stamp: pointer.stamp, digest: pointer.digest, bytes, loaded })
     } catch (error) {
       this.fault = `index-${pointer.digest}.bin is not readable: ${String(error)}`
     }

@@ -21,7 +21,7 @@ import {
 
 type Request =
   | { meshdohStore: 'put'; id: number; record: StoredSnapshot; options?: PutOptions }
-  | { meshdohStore: 'held'; id: number; cluster: string }
+  | { meshdohStore: 'held'; id: number; cluster: string; withDocument: boolean }
   | { meshdohStore: 'delete'; id: number; cluster: string }
   | { meshdohStore: 'load'; id: number }
   | { meshdohStore: 'index'; id: number }
@@ -70,7 +70,8 @@ export class StoreHost {
     try {
       let result: Reply
       if (message.meshdohStore === 'load') result = this.store.records().map(summaryOnly)
-      else if (message.meshdohStore === 'held') result = (await this.store.held(message.cluster)) ?? null
+      else if (message.meshdohStore === 'held')
+        result = (await this.store.held(message.cluster, message.withDocument)) ?? null
       else if (message.meshdohStore === 'index') {
         const { stamp, digest } = await this.store.index()
         result = { stamp, digest, file: this.store.indexFile(digest) }
@@ -179,8 +180,9 @@ export class WorkerStore extends HeldSnapshots implements SnapshotStore {
   }
 
   /** The primary reads the document from its data directory. */
-  override async held(cluster: string): Promise<StoredSnapshot | undefined> {
-    return ((await this.#ask({ meshdohStore: 'held', id: 0, cluster })) as StoredSnapshot | null) ?? undefined
+  override async held(cluster: string, withDocument = true): Promise<StoredSnapshot | undefined> {
+    const held = await this.#ask({ meshdohStore: 'held', id: 0, cluster, withDocument })
+    return (held as StoredSnapshot | null) ?? undefined
   }
 
   async delete(cluster: string): Promise<boolean> {

@@ -51,8 +51,8 @@ export interface SnapshotStore {
    * once the write is durable. The same revision with the same digest is an identical retry.
    */
   put(record: StoredSnapshot, options?: PutOptions): Promise<PutOutcome>
-  /** The held snapshot of a cluster, its document included: the base of a delta. */
-  held(cluster: string): Promise<StoredSnapshot | undefined>
+  /** The held snapshot of a cluster, its document included unless not asked for: the base of a delta. */
+  held(cluster: string, withDocument?: boolean): Promise<StoredSnapshot | undefined>
   /** Removes a cluster's snapshot; false when there was none. */
   delete(cluster: string): Promise<boolean>
   /**
@@ -159,9 +159,9 @@ export abstract class HeldSnapshots {
     return [...this.kept.values()].map(summarize)
   }
 
-  async held(cluster: string): Promise<StoredSnapshot | undefined> {
+  async held(cluster: string, withDocument = true): Promise<StoredSnapshot | undefined> {
     const record = this.kept.get(cluster)
-    return record && { ...record, document: await this.document(record) }
+    return record && { ...record, document: withDocument ? await this.document(record) : '' }
   }
 
   /** The held records as they are in memory (a store that keeps documents on disk: without them). */

@@ -4,7 +4,7 @@
  * no I/O, no clock, sorted output so that equal clusters give byte-equal documents.
  */
 import { API_VERSION, KIND, dnsLabel } from '../registry/schema.ts'
-import type { SnapshotInput } from '../registry/schema.ts'
+import type { Snapshot, SnapshotInput } from '../registry/schema.ts'
 import { parseSnapshot } from '../registry/validate.ts'
 import type { MeshDefaults } from './mesh-config.ts'
 import type { ServiceEntryRecord, ServiceRecord, SliceRecord, WorkloadEntryRecord } from './objects.ts'
@@ -157,17 +157,18 @@ const PROBE = {
  * Checks one service or ServiceEntry with the shared `parseSnapshot`, as the only element of a
  * document. A snapshot's lists have no rule across elements, so a document whose envelope passes
  * `parseSnapshot` and whose every element passed here passes `parseSnapshot` as a whole
- * (test/sync/assemble.test.ts checks that on random clusters).
+ * (test/sync/assemble.test.ts checks that on random clusters). The validated element (defaults
+ * filled in) is what the canonical digest is computed from, as the resolver computes it.
  */
-export function checkObject(
-  list: 'services' | 'serviceEntries',
-  value: ServiceInput | EntryInput
-): { error: string; path: string } | undefined {
+export function checkObject<L extends 'services' | 'serviceEntries'>(
+  list: L,
+  value: L extends 'services' ? ServiceInput : EntryInput
+): { ok: true; element: Snapshot[L][number] } | { ok: false; error: string; path: string } {
   const checked = parseSnapshot({ ...PROBE, [list]: [value] })
-  if (checked.ok) return undefined
+  if (checked.ok) return { ok: true, element: checked.snapshot[list][0]! }
   const prefix = `${list}[0]`
   const path = checked.path.startsWith(prefix) ? checked.path.slice(prefix.length).replace(/^\./, '') : checked.path
-  return { error: checked.error, path }
+  return { ok: false, error: checked.error, path }
 }
 
 /** Whether a namespace name may appear in `namespaces` (the schema's DNS label). */
@@ -213,16 +214,30 @@ export function buildSnapshot(state: ClusterState, mesh: MeshDefaults, options: 
   const services: ServiceInput[] = []
   for (const svc of [...state.services].sort(byKey)) {
     const out = toServiceInput(svc, slices.get(`${svc.namespace}/${svc.name}`) ?? [], mesh)
-    const problem = checkObject('services', out)
-    if (problem === undefined) services.push(out)
-    else skipped.push({ kind: 'Service', namespace: svc.namespace, name: svc.name, ...problem })
+    const checked = checkObject('services', out)
+    if (checked.ok) services.push(out)
+    else
+      skipped.push({
+        kind: 'Service',
+        namespace: svc.namespace,
+        name: svc.name,
+        error: checked.error,
+        path: checked.path,
+      })
   }
   const serviceEntries: EntryInput[] = []
   for (const se of [...state.serviceEntries].sort(byKey)) {
     const out = toEntryInput(se, workloads.get(se.namespace) ?? [], mesh)
-    const problem = checkObject('serviceEntries', out)
-    if (problem === undefined) serviceEntries.push(out)
-    else skipped.push({ kind: 'ServiceEntry', namespace: se.namespace, name: se.name, ...problem })
+    const checked = checkObject('serviceEntries', out)
+    if (checked.ok) serviceEntries.push(out)
+    else
+      skipped.push({
+        kind: 'ServiceEntry',
+        namespace: se.namespace,
+        name: se.name,
+        error: checked.error,
+        path: checked.path,
+      })
   }
   const content = envelopeOf(state.namespaces, options, skipped, state.views)
   content.services = services

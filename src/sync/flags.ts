@@ -27,7 +27,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'MESHDOH_SYNC_TARGETS',
     arg: 'URL',
     multiple: true,
-    help: 'resolver base URL to push to; repeat the flag, or comma-separate in the variable; required unless --dry-run',
+    help: 'resolver base URL to push to (PUT and PATCH {url}/v1/snapshots/CLUSTER); repeat the flag, or comma-separate in the variable; required unless --dry-run',
   },
   {
     flag: 'token-file',
@@ -72,15 +72,15 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'debounce',
     env: 'MESHDOH_SYNC_DEBOUNCE',
     arg: 'DURATION',
-    default: '500ms',
-    help: 'quiet period after a change before building',
+    default: '100ms',
+    help: 'quiet period after a change before building and pushing',
   },
   {
     flag: 'debounce-max',
     env: 'MESHDOH_SYNC_DEBOUNCE_MAX',
     arg: 'DURATION',
-    default: '5s',
-    help: 'longest wait after the first change of a burst',
+    default: '1s',
+    help: 'longest wait after the first change of a burst, however busy',
   },
   {
     flag: 'max-shrink',
@@ -208,6 +208,13 @@ export function helpText(): string {
   }
   lines.push('', 'Environment only:')
   for (const e of ENV_ONLY) lines.push(`  ${e.env.padEnd(26)} ${e.help}`)
-  lines.push('', 'Durations: 250ms, 2s, 5m, 1h. The cluster name must be a DNS label; see src/sync/README.md.')
+  lines.push(
+    '',
+    'Pushes: the first snapshot after a start goes whole (PUT /v1/snapshots/CLUSTER); later changes go as',
+    "deltas (PATCH) from the revision each target acknowledged, checked by the resolver against the snapshot's",
+    'digest. A 409 or 412 answer, or a resolver without PATCH, gets the whole snapshot again.',
+    '',
+    'Durations: 250ms, 2s, 5m, 1h. The cluster name must be a DNS label; see src/sync/README.md.'
+  )
   return lines.join('\n') + '\n'
 }

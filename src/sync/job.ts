@@ -31,8 +31,8 @@ export class SyncJob {
   readonly #debouncer: Debouncer
   readonly #guard: ShrinkGuard
   readonly #builder: SnapshotBuilder
-  #lastDigest: string | undefined
-  #refusedDigest: string | undefined
+  #lastKey: string | undefined
+  #refusedKey: string | undefined
   #skippedLogged = new Set<string>()
   #stopped = false
   /** Cluster changes seen since ready: tells whether a build made while settling is still current. */
@@ -103,7 +103,7 @@ export class SyncJob {
     if (this.#stopped) return
     const built = this.build()
     this.#settled = { built, changes: this.#changes }
-    if (built.offer.digest === this.#lastDigest || !this.#guard.check(built.names).ok) return
+    if (built.offer.key === this.#lastKey || !this.#guard.check(built.names).ok) return
     for (const sink of this.sinks) sink.prepare?.(built.offer)
   }
 
@@ -112,14 +112,14 @@ export class SyncJob {
     const settled = this.#settled
     this.#settled = undefined
     const built = settled?.changes === this.#changes ? settled.built : this.build()
-    const { digest } = built.offer
-    if (digest === this.#lastDigest) {
+    const { key } = built.offer
+    if (key === this.#lastKey) {
       this.log.debug('content unchanged; not pushing')
       return
     }
     const verdict = this.#guard.check(built.names)
     if (!verdict.ok) {
-      if (digest !== this.#refusedDigest) {
+      if (key !== this.#refusedKey) {
         this.metrics.shrinkRefusals.inc()
         const { dropped, baseline, share } = verdict
         this.log.error(
@@ -127,12 +127,12 @@ export class SyncJob {
           'shrink guard: refusing a snapshot that drops too many names (set --max-shrink to allow it)'
         )
       }
-      this.#refusedDigest = digest
+      this.#refusedKey = key
       return
     }
     this.#guard.accept(built.names)
-    this.#lastDigest = digest
-    this.#refusedDigest = undefined
+    this.#lastKey = key
+    this.#refusedKey = undefined
     for (const sink of this.sinks) sink.offer(built.offer)
   }
 }

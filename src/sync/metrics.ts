@@ -4,15 +4,30 @@
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 
-export type PushOutcome = 'accepted' | 'conflict' | 'rejected' | 'unauthorized' | 'error' | 'invalid'
+export type PushOutcome =
+  'accepted' | 'conflict' | 'mismatch' | 'unsupported' | 'rejected' | 'unauthorized' | 'error' | 'invalid'
+/** Why a push carried the whole snapshot rather than a delta (target.ts). */
+export type WholeReason = 'first' | 'conflict' | 'mismatch' | 'refused' | 'unsupported' | 'disagree' | 'fields' | 'size'
 export type RestartReason = 'closed' | 'gone' | 'timeout' | 'error'
 
 export class SyncMetrics {
   readonly registry = new Registry()
   readonly pushes = new Counter({
     name: 'meshdoh_sync_pushes_total',
-    help: 'Snapshot pushes by target and outcome (accepted, conflict, rejected, unauthorized, error, invalid)',
+    help: 'Pushes (whole or delta) by target and outcome (accepted, conflict, mismatch, unsupported, rejected, unauthorized, error, invalid)',
     labelNames: ['target', 'outcome'] as const,
+    registers: [this.registry],
+  })
+  readonly wholePushes = new Counter({
+    name: 'meshdoh_sync_whole_pushes_total',
+    help: 'Pushes sent as a whole snapshot (PUT) instead of a delta, by target and reason (first, conflict, mismatch, refused, unsupported, disagree, fields, size)',
+    labelNames: ['target', 'reason'] as const,
+    registers: [this.registry],
+  })
+  readonly pushBytes = new Counter({
+    name: 'meshdoh_sync_push_bytes_total',
+    help: 'Request body bytes sent (as on the wire, compressed when gzipped), by target and method (PUT, PATCH)',
+    labelNames: ['target', 'method'] as const,
     registers: [this.registry],
   })
   readonly lastSuccess = new Gauge({

@@ -1,6 +1,7 @@
 /**
- * One PUT of a snapshot to one resolver (docs/snapshot-format.md § Push), and what its answer means for
- * the sender. Retrying, revisions and the order of pushes are target.ts's business.
+ * One push to one resolver, and what its answer means for the sender: a PUT of a whole snapshot
+ * (docs/snapshot-format.md § Pushing) or a PATCH of a delta (delta.ts). Retrying, revisions,
+ * bases and the order of pushes are target.ts's business.
  */
 import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
@@ -9,9 +10,14 @@ import { gzip as gzipCallback } from 'node:zlib'
 const gzip = promisify(gzipCallback)
 
 export type PushResult =
-  | { kind: 'accepted'; names?: number }
-  /** 409: the resolver holds revision `current`, not older than ours. */
+  /** 200; `digest` is the canonical digest of what the resolver now holds, when it says. */
+  | { kind: 'accepted'; names?: number; digest?: string }
+  /** 409: the resolver holds revision `current` (a PUT: not older than ours; a PATCH: not our base). */
   | { kind: 'conflict'; current: number }
+  /** 412 to a PATCH: applying the delta gave the resolver another snapshot than ours (its digest). */
+  | { kind: 'mismatch'; digest?: string }
+  /** 404, 405 or 501 to a PATCH: a resolver from before deltas. */
+  | { kind: 'unsupported'; status: number }
   /** 400, 413, 415: this content will never be accepted; `path` names the first bad field. */
   | { kind: 'rejected'; status: number; error: string; path: string }
   /** 401, 403: the token is wrong or missing; it may be fixed (the token file is re-read). */
@@ -45,24 +51,30 @@ export function compress(json: string | Buffer): Promise<Buffer> {
   return gzip(typeof json === 'string' ? Buffer.from(json, 'utf8') : json, { level: GZIP_LEVEL })
 }
 
-export interface PutRequest {
+export type PushMethod = 'PUT' | 'PATCH'
+
+export interface PushRequest {
+  /** PUT: a whole snapshot; PATCH: a delta. */
+  method: PushMethod
   url: URL
-  /** The gzip-compressed JSON document. */
+  /** The JSON document, gzip-compressed when `gzip` is set. */
   body: Uint8Array
+  gzip: boolean
   token: string | undefined
   timeoutMs: number
   signal?: AbortSignal
 }
 
-export async function putSnapshot(req: PutRequest): Promise<PushResult> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-encoding': 'gzip' }
+export async function sendPush(req: PushRequest): Promise<PushResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (req.gzip) headers['content-encoding'] = 'gzip'
   if (req.token !== undefined) headers['authorization'] = `Bearer ${req.token}`
   const timeout = AbortSignal.timeout(req.timeoutMs)
   let res: Response
   let text: string
   try {
     res = await fetch(req.url, {
-      method: 'PUT',
+      method: req.method,
       headers,
       body: req.body,
       signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
@@ -72,17 +84,25 @@ export async function putSnapshot(req: PutRequest): Promise<PushResult> {
     const reason = timeout.aborted ? `no answer within ${req.timeoutMs} ms` : describeError(err)
     return { kind: 'retry', reason }
   }
-  return classify(res.status, text, res.headers.get('retry-after'))
+  return classify(req.method, res.status, text, res.headers.get('retry-after'))
 }
 
-function classify(status: number, text: string, retryAfter: string | null): PushResult {
+function classify(method: PushMethod, status: number, text: string, retryAfter: string | null): PushResult {
   const body = parseBody(text)
   if (status >= 200 && status < 300) {
-    return typeof body['names'] === 'number' ? { kind: 'accepted', names: body['names'] } : { kind: 'accepted' }
+    const out: PushResult = { kind: 'accepted' }
+    if (typeof body['names'] === 'number') out.names = body['names']
+    if (typeof body['digest'] === 'string') out.digest = body['digest']
+    return out
   }
   if (status === 409) {
     return { kind: 'conflict', current: typeof body['current'] === 'number' ? body['current'] : 0 }
   }
+  if (method === 'PATCH' && status === 412) {
+    return typeof body['digest'] === 'string' ? { kind: 'mismatch', digest: body['digest'] } : { kind: 'mismatch' }
+  }
+  // A route or method the resolver does not have; a PUT answered so is a wrong URL, retried as before.
+  if (method === 'PATCH' && (status === 404 || status === 405 || status === 501)) return { kind: 'unsupported', status }
   if (status === 401 || status === 403) return { kind: 'unauthorized', status }
   if (status === 400 || status === 413 || status === 415) {
     const error = typeof body['error'] === 'string' ? body['error'] : text.slice(0, 200)

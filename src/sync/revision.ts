@@ -14,10 +14,13 @@ export function nextRevision(last: number, nowMs: number): number {
   return Math.max(last + 1, Math.floor(nowMs))
 }
 
+/** RFC 3339 at second precision, as in docs/snapshot-format.md's example. */
+export function stampTime(generatedAt: Date): string {
+  return generatedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
 /** The full document: content plus the two fields stamped at push time, in the contract's order. */
 export function stampSnapshot(content: SnapshotContent, revision: number, generatedAt: Date): SnapshotInput {
   const { apiVersion, kind, cluster, ...rest } = content
-  // RFC 3339 at second precision, as in docs/snapshot-format.md's example.
-  const at = generatedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')
-  return { apiVersion, kind, cluster, revision, generatedAt: at, ...rest }
+  return { apiVersion, kind, cluster, revision, generatedAt: stampTime(generatedAt), ...rest }
 }

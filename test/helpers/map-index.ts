@@ -4,7 +4,7 @@
  */
 import { formatIp } from '../../src/dns/ip.ts'
 import type { EntryRecord, NameNode, PtrOwner } from '../../src/registry/records.ts'
-import type { RegistryData, RegistryIndex } from '../../src/registry/registry.ts'
+import type { RegistryData, RegistryIndex } from '../../src/registry/registry-index.ts'
 
 export class MapIndex implements RegistryIndex {
   constructor(readonly data: RegistryData) {}

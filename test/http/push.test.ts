@@ -34,6 +34,18 @@ describe('PUT /v1/snapshots/{cluster}', () => {
     expect((await push(bookinfoSnapshot())).status).toBe(200)
   })
 
+  it('400, not a 500: a string with a lone surrogate has no canonical form (RFC 8785)', async () => {
+    const body = JSON.stringify(
+      withService(bookinfoSnapshot({ revision: 2 }), 0, { ports: [{ name: 'PLACEHOLDER', port: 80 }] })
+    ).replace('PLACEHOLDER', '\\ud800')
+    const response = await putRaw(body, {})
+    expect(response.status).toBe(400)
+    expect(((await response.json()) as { error: string }).error).toMatch(/canonical/)
+    const list = (await (
+      await SELF.fetch(`${BASE}/v1/snapshots`, { headers: { Authorization: `Bearer ${TOKEN}` } })
+    ).json()) as Array<{ revision: number }>
+    expect(list[0]!.revision).toBe(1)
+  })
   it('200: a newer revision is stored and served at once', async () => {
     const next = withService(bookinfoSnapshot({ revision: 2 }), 2, { clusterIPs: ['10.96.12.99'] })
     const response = await push(next)

@@ -258,16 +258,14 @@ describe('SnapshotBuilder', () => {
     const builder = new SnapshotBuilder(options)
     const first = builder.build(state, {})
     // Same records again: the same digest.
-    expect(builder.build({ ...state, services: [...state.services].reverse() }, {}).offer.digest).toBe(
-      first.offer.digest
-    )
+    expect(builder.build({ ...state, services: [...state.services].reverse() }, {}).offer.key).toBe(first.offer.key)
     // A new object for an unchanged service (a label changed upstream): same content, same digest.
     const relabelled = { ...state, services: [{ ...services[0]! }, ...services.slice(1), db] }
-    expect(builder.build(relabelled, {}).offer.digest).toBe(first.offer.digest)
+    expect(builder.build(relabelled, {}).offer.key).toBe(first.offer.key)
     // A headless service follows its slices.
     const moved = { ...slice, endpoints: [{ addresses: ['10.244.0.2'], hostname: 'db-0', ready: true }] }
     const next = builder.build({ ...relabelled, slices: [moved] }, {})
-    expect(next.offer.digest).not.toBe(first.offer.digest)
+    expect(next.offer.key).not.toBe(first.offer.key)
     const rendered = next.offer.render(REVISION, AT)
     expect(rendered.ok && rendered.bytes.toString()).toContain('"addresses":["10.244.0.2"],"hostname":"db-0"')
   })

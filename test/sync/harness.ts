@@ -41,16 +41,18 @@ export async function waitFor<T>(
   }
 }
 
+export interface HarnessOptions {
+  /** Keep the job's default quiet period and burst bound instead of the tests' short ones. */
+  defaultDebounce?: boolean
+}
+
 /** Flags with test timings: 20 ms quiet period, 20–200 ms backoff, pages of 2 objects. */
-export function testFlags(targets: string[], extra: string[] = []): string[] {
+export function testFlags(targets: string[], extra: string[] = [], options: HarnessOptions = {}): string[] {
   return [
     '--cluster',
     'east-1',
     ...targets.flatMap((t) => ['--target', t]),
-    '--debounce',
-    '20ms',
-    '--debounce-max',
-    '200ms',
+    ...(options.defaultDebounce ? [] : ['--debounce', '20ms', '--debounce-max', '200ms']),
     '--retry-base',
     '20ms',
     '--retry-max',
@@ -76,10 +78,11 @@ export async function startSync(
   api: FakeKubeApi,
   targets: string[],
   extra: string[] = [],
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  options: HarnessOptions = {}
 ): Promise<Running> {
   const fullEnv = { MESHDOH_SYNC_TOKEN: 'push-token', ...env }
-  const settings = toSettings(readFlags(testFlags(targets, extra), fullEnv), fullEnv)
+  const settings = toSettings(readFlags(testFlags(targets, extra, options), fullEnv), fullEnv)
   const metrics = new SyncMetrics()
   const logs = captureLog()
   const stdout: string[] = []

@@ -55,7 +55,7 @@ test('a push is a gzip PUT with the bearer token, and a valid snapshot', async (
   const { t, metrics } = target()
   t.offer(offer(2))
   await waitFor(() => resolver.accepted('east-1'))
-  const [put] = resolver.puts
+  const [put] = resolver.pushes
   expect(put).toMatchObject({ gzip: true, authorization: 'Bearer push-token', status: 200 })
   expect(put!.snapshot?.services.map((s) => s.name)).toEqual(['svc-0', 'svc-1'])
   await waitFor(async () => (await valueOf(metrics.pushes, { outcome: 'accepted' })) === 1)
@@ -84,8 +84,8 @@ test('409: the next revision moves past the resolver’s current one, same conte
   t.offer(offer(1))
   const accepted = await waitFor(() => resolver.accepted('east-1'))
   expect(accepted.revision).toBe(ahead + 1)
-  expect(resolver.puts.map((p) => p.status)).toEqual([409, 200])
-  expect(resolver.puts[0]!.snapshot?.services).toEqual(accepted.services)
+  expect(resolver.pushes.map((p) => p.status)).toEqual([409, 200])
+  expect(resolver.pushes[0]!.snapshot?.services).toEqual(accepted.services)
   expect(await valueOf(metrics.pushes, { outcome: 'conflict' })).toBe(1)
 })
 
@@ -98,11 +98,11 @@ test('400: logged with the error path and not retried for the same content; new 
   expect(logged).toMatchObject({ status: 400, path: 'services[0].clusterIPs[0]', error: 'scripted rejection' })
   t.offer(offer(1)) // the same content again: not pushed
   await new Promise((r) => setTimeout(r, 150))
-  expect(resolver.puts).toHaveLength(1)
+  expect(resolver.pushes).toHaveLength(1)
   expect(await valueOf(metrics.pushes, { outcome: 'rejected' })).toBe(1)
   t.offer(offer(2))
   await waitFor(() => resolver.accepted('east-1'))
-  expect(resolver.puts).toHaveLength(2)
+  expect(resolver.pushes).toHaveLength(2)
 })
 
 test('5xx: retried with growing, jittered delays until accepted, same revision and bytes', async () => {
@@ -110,11 +110,11 @@ test('5xx: retried with growing, jittered delays until accepted, same revision a
   const { t, metrics } = target({ retry: { baseMs: 40, maxMs: 1000 } })
   t.offer(offer(1))
   await waitFor(() => resolver.accepted('east-1'))
-  expect(resolver.puts.map((p) => p.status)).toEqual([503, 500, 502, 500, 200])
-  const gaps = resolver.puts.slice(1).map((p, i) => p.at - resolver.puts[i]!.at)
+  expect(resolver.pushes.map((p) => p.status)).toEqual([503, 500, 502, 500, 200])
+  const gaps = resolver.pushes.slice(1).map((p, i) => p.at - resolver.pushes[i]!.at)
   // Equal jitter: the n-th wait is at least half of 40·2^n ms.
   gaps.forEach((gap, n) => expect(gap).toBeGreaterThanOrEqual(20 * 2 ** n - 5))
-  expect(new Set(resolver.puts.map((p) => p.snapshot?.revision)).size).toBe(1)
+  expect(new Set(resolver.pushes.map((p) => p.snapshot?.revision)).size).toBe(1)
   expect(await valueOf(metrics.pushes, { outcome: 'error' })).toBe(4)
 })
 
@@ -144,7 +144,7 @@ test('while a resolver is down, newer content supersedes older: it receives only
   await resolver.up()
   const accepted = await waitFor(() => resolver.accepted('east-1'))
   expect(accepted.services).toHaveLength(3)
-  expect(resolver.puts).toHaveLength(1)
+  expect(resolver.pushes).toHaveLength(1)
 })
 
 test('a document that would fail the shared schema is never sent: a revision past the schema’s bound', async () => {
@@ -152,7 +152,7 @@ test('a document that would fail the shared schema is never sent: a revision pas
   resolver.script({ status: 409, body: { error: 'revision is not newer', current: Number.MAX_SAFE_INTEGER } })
   const { t, metrics, logs } = target()
   expect(await t.deliver(offer(1), 3)).toBe('rejected')
-  expect(resolver.puts.map((p) => p.status)).toEqual([409])
+  expect(resolver.pushes.map((p) => p.status)).toEqual([409])
   expect(await valueOf(metrics.pushes, { outcome: 'invalid' })).toBe(1)
   expect(logs.records.find((r) => r['msg'] === 'built an invalid snapshot; not pushing it')).toMatchObject({
     path: 'revision',
@@ -162,7 +162,7 @@ test('a document that would fail the shared schema is never sent: a revision pas
 test('an offer is stamped for one cluster: another cluster’s URL is refused before sending', async () => {
   const { t, metrics } = target({ cluster: 'west-2' })
   expect(await t.deliver(offer(1), 3)).toBe('rejected')
-  expect(resolver.puts).toHaveLength(0)
+  expect(resolver.pushes).toHaveLength(0)
   expect(await valueOf(metrics.pushes, { outcome: 'invalid' })).toBe(1)
 })
 
