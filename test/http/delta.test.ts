@@ -201,6 +201,12 @@ describe('PATCH /v1/snapshots/{cluster}', () => {
 
   it('401 without the token, 415 without JSON, 405 lists PATCH', async () => {
     const delta = await deltaOf(base, {})
+    // east-1's own token cannot patch another cluster.
+    await push({ ...base, cluster: 'west-1' })
+    const west = await deltaOf({ ...base, cluster: 'west-1' }, { replace: { ttl: 3 } })
+    const foreign = await patch(west, { Authorization: 'Bearer east-token' }, 'west-1')
+    expect(foreign.status).toBe(401)
+    expect((await patch(west, {}, 'west-1')).status).toBe(200)
     expect((await patch(delta, { Authorization: 'Bearer wrong' })).status).toBe(401)
     expect((await patch(delta, { 'Content-Type': 'text/plain' })).status).toBe(415)
     const other = await SELF.fetch(`${BASE}/v1/snapshots/east-1`, {
